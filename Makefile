@@ -1,0 +1,50 @@
+# The two commands a fresh machine needs: `make run` (the assistant) and `make test`.
+# Both create the project virtualenv (.venv) and train the model when it is missing or stale.
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS_STAMP := $(VENV)/.stamp-deps
+MODEL_STAMP := models/.stamp-model
+TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: run test venv model train validate eval bench lock clean
+
+run: $(DEPS_STAMP) $(MODEL_STAMP)
+	$(BIN)/gradbot run
+
+test: $(DEPS_STAMP) $(MODEL_STAMP)
+	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+venv: $(DEPS_STAMP)
+
+$(DEPS_STAMP): requirements.lock pyproject.toml scripts/python310.sh
+	test -x $(BIN)/python || $$(scripts/python310.sh) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.2
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+model: $(MODEL_STAMP)
+
+$(MODEL_STAMP): $(DEPS_STAMP) $(TRAINING_INPUTS)
+	$(BIN)/gradbot train
+	touch $@
+
+train: $(DEPS_STAMP)
+	$(BIN)/gradbot train --force
+	touch $(MODEL_STAMP)
+
+validate: $(DEPS_STAMP) $(MODEL_STAMP)
+	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
+
+eval: $(DEPS_STAMP) $(MODEL_STAMP)
+	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl; tail -n 1 build/eval.jsonl
+
+bench: $(DEPS_STAMP) $(MODEL_STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) models build

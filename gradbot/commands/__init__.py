@@ -1,0 +1,1 @@
+"""Subcommands of the ``gradbot`` console script (see :mod:`gradbot.cli`)."""

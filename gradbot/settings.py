@@ -1,0 +1,74 @@
+"""All configuration, read from environment variables in one place.
+
+Every value has a default that works on a fresh clone (SQLite under ``data/``, local
+Rasa ports, no Telegram token). Read settings with :func:`get_settings`; never read
+``os.environ`` elsewhere in the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:  # a clear message instead of a traceback deep inside
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The assistant's configuration; see README "Configuration" for each variable."""
+
+    project_root: Path = PROJECT_ROOT
+    data_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_DATA_DIR", str(PROJECT_ROOT / "data"))))
+    policies_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_POLICIES_DIR", str(PROJECT_ROOT / "policies"))))
+    models_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_MODELS_DIR", str(PROJECT_ROOT / "models"))))
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
+    action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"))
+    rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT_SECONDS", 8.0))
+    telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
+    telegram_api_base_url: str = field(default_factory=lambda: _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"))
+    telegram_bot_username: str = field(default_factory=lambda: _env("TELEGRAM_BOT_USERNAME", "xjtu_career_bot"))
+    telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+    telegram_webhook_listen: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
+    telegram_webhook_port: int = field(default_factory=lambda: _env_int("TELEGRAM_WEBHOOK_PORT", 8443))
+    telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
+    kb_reload_interval_s: float = field(default_factory=lambda: _env_float("KB_RELOAD_SECONDS", 2.0))
+    bind_code_ttl_hours: int = field(default_factory=lambda: _env_int("BIND_CODE_TTL_HOURS", 24))
+    conversation_retention_days: int = field(default_factory=lambda: _env_int("CONVERSATION_RETENTION_DAYS", 180))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+
+    @property
+    def effective_database_url(self) -> str:
+        """``DATABASE_URL`` or the default SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'gradbot.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

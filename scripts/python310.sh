@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prints the path of a Python 3.10 interpreter (Rasa 3.6 runs on 3.8-3.10 only).
+set -euo pipefail
+for candidate in "${PYTHON310:-}" python3.10 "$HOME"/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do
+  [ -n "$candidate" ] || continue
+  if path=$(command -v "$candidate" 2>/dev/null) && "$path" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+    echo "$path"; exit 0
+  fi
+done
+if command -v pyenv >/dev/null 2>&1; then
+  version=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.10' | tail -n 1 || true)
+  if [ -n "$version" ]; then echo "$(pyenv root)/versions/$version/bin/python3.10"; exit 0; fi
+fi
+echo "error: Python 3.10 not found (set PYTHON310=/path/to/python3.10)" >&2
+exit 1
