@@ -1,0 +1,116 @@
+"""Actions that answer from the policy knowledge base (``policies/*.yml``).
+
+``action_answer_faq`` runs for every ``ask_<topic>`` intent and for clarification
+buttons (``/choose_faq{"faq_id": ...}``); ``action_fallback`` for out-of-scope and
+low-confidence messages. The knowledge base is read through a hot-reloading store, so
+staff edits take effect within seconds, without retraining.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.payload import latest_text, send_payload, wants_english
+from gradbot.knowledge.answering import decide
+from gradbot.knowledge.formatting import contact_block, entry_title, format_answer, topics_overview
+from gradbot.knowledge.store import KnowledgeStore, Snapshot
+from gradbot.settings import get_settings
+
+log = logging.getLogger(__name__)
+TOPIC_INTENT_PREFIX = "ask_"
+GENERAL_CONTACT = "guidance_205"
+
+
+@lru_cache(maxsize=1)
+def knowledge_store() -> KnowledgeStore:
+    """The process-wide store over ``GRADBOT_POLICIES_DIR``."""
+    settings = get_settings()
+    return KnowledgeStore(settings.policies_dir, settings.kb_reload_interval_s)
+
+
+def topic_confidences(tracker: Tracker) -> Dict[str, float]:
+    """NLU confidence per knowledge-base topic, from the intent ranking."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return {
+        str(r["name"])[len(TOPIC_INTENT_PREFIX):]: float(r.get("confidence") or 0.0)
+        for r in ranking
+        if str(r.get("name", "")).startswith(TOPIC_INTENT_PREFIX)
+    }
+
+
+def choose_faq_payload(faq_id: str) -> str:
+    """The button payload that asks for one entry."""
+    return "/choose_faq" + json.dumps({"faq_id": faq_id}, separators=(",", ":"))
+
+
+def _say_no_fit(dispatcher: CollectingDispatcher, snapshot: Snapshot, english: bool) -> None:
+    contact = contact_block(snapshot.kb.contacts.get(GENERAL_CONTACT), english)
+    if english:
+        text = ("Sorry, I don't have a reliable answer to that. I can help with "
+                f"{topics_overview(snapshot.kb, True)}. You can also ask the office directly, or type /human.")
+    else:
+        text = ("抱歉，这个问题我暂时没有把握回答，不想给您错误的信息。\n"
+                f"我可以回答：{topics_overview(snapshot.kb)}。\n换个说法再问一次，或者发送 /human 转人工，也可以直接联系中心。")
+    dispatcher.utter_message(text="\n\n".join(p for p in (text, contact) if p))
+
+
+class ActionAnswerFaq(Action):
+    """Answer a knowledge-base question, ask back when unsure, or admit no fit."""
+
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        snapshot = knowledge_store().snapshot()
+        english = wants_english(tracker)
+        chosen = next(tracker.get_latest_entity_values("faq_id"), None)
+        if chosen:
+            entry = snapshot.kb.entries.get(str(chosen))
+            if entry is None:  # a button from before an entry was removed
+                _say_no_fit(dispatcher, snapshot, english)
+                send_payload(dispatcher, tracker, "fallback")
+                return [SlotSet("faq_id", None)]
+            dispatcher.utter_message(text=format_answer(entry, snapshot.kb, english))
+            send_payload(dispatcher, tracker, "faq", entry.id)
+            return [SlotSet("faq_id", None)]
+
+        decision = decide(snapshot.matcher, latest_text(tracker), topic_confidences(tracker))
+        log.debug("faq decision %s: %s", decision.outcome, [(m.entry.id, round(s, 3)) for m, s in decision.scored])
+        if decision.outcome == "faq" and decision.entry is not None:
+            dispatcher.utter_message(text=format_answer(decision.entry, snapshot.kb, english))
+            send_payload(dispatcher, tracker, "faq", decision.entry.id)
+        elif decision.outcome == "clarify":
+            buttons = [{"title": entry_title(e, english), "payload": choose_faq_payload(e.id)} for e in decision.options]
+            buttons.append({"title": "None of these" if english else "都不是，找老师", "payload": "/handoff"})
+            dispatcher.utter_message(text="Did you mean:" if english else "您是想问：", buttons=buttons)
+            send_payload(dispatcher, tracker, "clarify", options=[e.id for e in decision.options])
+        else:
+            _say_no_fit(dispatcher, snapshot, english)
+            send_payload(dispatcher, tracker, "fallback")
+        return []
+
+
+class ActionFallback(Action):
+    """Politely refuse out-of-scope or unclear messages and say what the assistant covers."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        snapshot = knowledge_store().snapshot()
+        english = wants_english(tracker)
+        if english:
+            text = ("Sorry, that is outside what I can help with. I answer questions about "
+                    f"{topics_overview(snapshot.kb, True)}.")
+        else:
+            text = f"抱歉，这个问题不在我的服务范围内。我可以解答：{topics_overview(snapshot.kb)}。请换个问题试试，或发送 /human 联系老师。"
+        dispatcher.utter_message(text=text)
+        send_payload(dispatcher, tracker, "fallback")
+        return []

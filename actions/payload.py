@@ -1,0 +1,46 @@
+"""The machine-readable message that ends every reply turn (see docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from gradbot.textnorm import is_mostly_english
+
+
+def latest_intent(tracker: Tracker) -> tuple[str, float]:
+    """The latest user message's intent name and confidence."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The latest user message's text ('' for none)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def wants_english(tracker: Tracker) -> bool:
+    """True when the student wrote in English."""
+    text = latest_text(tracker)
+    return not text.startswith("/") and is_mostly_english(text)
+
+
+def send_payload(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    outcome: str,
+    faq_id: str | None = None,
+    options: Iterable[str] = (),
+) -> None:
+    """Send ``{"gradbot": {...}}`` for front ends and the evaluation command."""
+    intent, confidence = latest_intent(tracker)
+    payload: dict[str, Any] = {
+        "outcome": outcome,
+        "faq_id": faq_id,
+        "options": list(options),
+        "intent": intent,
+        "confidence": round(confidence, 4),
+    }
+    dispatcher.utter_message(json_message={"gradbot": payload})

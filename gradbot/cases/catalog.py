@@ -1,0 +1,181 @@
+"""The case types and statuses staff may use, from ``policies/_case_types.yml``.
+
+A case type is named by its key (``dispatch``), its Chinese name (``签约派遣``) or an
+alias; a status by its Chinese or English name. Anything else is rejected, so a typo in
+a spreadsheet never reaches students. Levels (学历层次) are parsed here too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from gradbot.settings import get_settings
+
+CATALOG_FILE = "_case_types.yml"
+
+LEVEL_NAMES = {"undergraduate": "本科", "master": "硕士", "doctor": "博士"}
+LEVEL_NAMES_EN = {"undergraduate": "undergraduate", "master": "master's", "doctor": "doctoral"}
+_LEVEL_ALIASES = {
+    "本科": "undergraduate", "本科生": "undergraduate", "undergraduate": "undergraduate",
+    "bachelor": "undergraduate", "ug": "undergraduate",
+    "硕士": "master", "硕士研究生": "master", "硕士生": "master", "master": "master",
+    "masters": "master", "master's": "master",
+    "博士": "doctor", "博士研究生": "doctor", "博士生": "doctor", "doctor": "doctor",
+    "doctoral": "doctor", "phd": "doctor", "ph.d.": "doctor",
+}
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing or malformed, or a value is not in it."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """One status of a case type, with the next step shown to students."""
+
+    name: str
+    name_en: str = ""
+    next_step: str = ""
+    next_step_en: str = ""
+
+
+@dataclass(frozen=True)
+class CaseType:
+    """A kind of matter (事项) with its statuses in order."""
+
+    key: str
+    name: str
+    name_en: str = ""
+    contact: str = ""
+    aliases: tuple[str, ...] = ()
+    statuses: tuple[Status, ...] = ()
+
+    def status(self, value: str) -> Status:
+        """The status named ``value`` (Chinese or English name); :class:`CatalogError` if none."""
+        wanted = _norm(value)
+        for status in self.statuses:
+            if wanted in (_norm(status.name), _norm(status.name_en)):
+                return status
+        allowed = "、".join(s.name for s in self.statuses)
+        raise CatalogError(f"未知状态“{value}”（{self.name}可用：{allowed}）")
+
+
+@dataclass(frozen=True)
+class LevelDesk:
+    """Who to contact for a given level when a student asks for a human."""
+
+    contact: str
+    desk: str = ""
+    desk_en: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every case type, looked up by key, Chinese name or alias."""
+
+    types: tuple[CaseType, ...]
+    handoff_default_contact: str = "guidance_205"
+    handoff_levels: dict = field(default_factory=dict)  # level -> LevelDesk
+
+    def case_type(self, value: str) -> CaseType:
+        """The case type named ``value``; :class:`CatalogError` if unknown."""
+        wanted = _norm(value)
+        for case_type in self.types:
+            names = (case_type.key, case_type.name, case_type.name_en, *case_type.aliases)
+            if wanted in {_norm(n) for n in names if n}:
+                return case_type
+        known = "、".join(f"{t.name}({t.key})" for t in self.types)
+        raise CatalogError(f"未知事项“{value}”（可用：{known}）")
+
+    def get(self, key: str) -> CaseType | None:
+        """The case type with exactly this key, or None."""
+        return next((t for t in self.types if t.key == key), None)
+
+    def desk_for_level(self, level: str | None) -> LevelDesk:
+        """The office to contact for a student of ``level`` (default when unknown)."""
+        return self.handoff_levels.get(level or "") or LevelDesk(contact=self.handoff_default_contact)
+
+
+def _norm(value: str | None) -> str:
+    return re.sub(r"[\s\u3000]+", "", str(value or "")).lower()
+
+
+def parse_level(value: str | None) -> str | None:
+    """``本科``/``硕士``/``博士`` or English -> ``undergraduate``/``master``/``doctor``.
+
+    Empty gives None; anything else raises :class:`CatalogError`.
+    """
+    text = _norm(value)
+    if not text:
+        return None
+    try:
+        return _LEVEL_ALIASES[text]
+    except KeyError:
+        raise CatalogError(f"学历层次“{value}”无效（应为 本科/硕士/博士 或 undergraduate/master/doctor）") from None
+
+
+def _parse(data: object, source: str) -> Catalog:
+    if not isinstance(data, dict) or not isinstance(data.get("case_types"), dict):
+        raise CatalogError(f"{source}: expected a mapping with 'case_types'")
+    types = []
+    for key, spec in data["case_types"].items():
+        if not isinstance(spec, dict) or not spec.get("name") or not spec.get("statuses"):
+            raise CatalogError(f"{source}: case type {key!r} needs 'name' and 'statuses'")
+        statuses = []
+        for item in spec["statuses"]:
+            if isinstance(item, str):
+                item = {"name": item}
+            if not isinstance(item, dict) or not item.get("name"):
+                raise CatalogError(f"{source}: a status of {key!r} has no 'name'")
+            statuses.append(Status(
+                name=str(item["name"]).strip(),
+                name_en=str(item.get("name_en") or "").strip(),
+                next_step=str(item.get("next_step") or "").strip(),
+                next_step_en=str(item.get("next_step_en") or "").strip(),
+            ))
+        types.append(CaseType(
+            key=str(key),
+            name=str(spec["name"]).strip(),
+            name_en=str(spec.get("name_en") or "").strip(),
+            contact=str(spec.get("contact") or "").strip(),
+            aliases=tuple(str(a).strip() for a in spec.get("aliases") or ()),
+            statuses=tuple(statuses),
+        ))
+    handoff = data.get("handoff") or {}
+    levels = {
+        str(level): LevelDesk(
+            contact=str(spec.get("contact") or handoff.get("default_contact") or "guidance_205"),
+            desk=str(spec.get("desk") or ""),
+            desk_en=str(spec.get("desk_en") or ""),
+        )
+        for level, spec in (handoff.get("levels") or {}).items()
+        if isinstance(spec, dict)
+    }
+    return Catalog(
+        types=tuple(types),
+        handoff_default_contact=str(handoff.get("default_contact") or "guidance_205"),
+        handoff_levels=levels,
+    )
+
+
+_cache: dict[Path, tuple[float, Catalog]] = {}
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The catalog from ``path`` (default ``policies/_case_types.yml``), re-read when it changes."""
+    path = Path(path or get_settings().policies_dir / CATALOG_FILE)
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        raise CatalogError(f"case-type catalog not found: {path}") from None
+    cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    with path.open(encoding="utf-8") as handle:
+        catalog = _parse(yaml.safe_load(handle), str(path))
+    _cache[path] = (mtime, catalog)
+    return catalog

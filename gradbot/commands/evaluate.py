@@ -1,0 +1,66 @@
+"""``gradbot eval FILE`` and ``gradbot ask TEXT…``: questions through the whole assistant.
+
+Both start the action server, load the model in-process, write one JSON object per
+line to stdout (``eval`` adds a summary line) and stop everything afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    evaluate = sub.add_parser("eval", help="run an evaluation file through the assistant (JSON lines + summary)")
+    evaluate.add_argument("file", type=Path, help="YAML list of {text, expect}")
+    evaluate.set_defaults(func=run_eval)
+    ask = sub.add_parser("ask", help="ask the assistant one or more questions (JSON lines)")
+    ask.add_argument("texts", nargs="+", metavar="TEXT")
+    ask.set_defaults(func=run_ask)
+
+
+def _emit(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _run(texts: list[str], expects: list[list[str] | None]) -> list[dict]:
+    from gradbot.evaluation import InProcessAssistant
+    from gradbot.settings import get_settings
+    from gradbot.stack import RasaStack, StackError
+    from gradbot.training import latest_model
+
+    settings = get_settings()
+    model = latest_model(settings.models_dir)
+    if model is None:
+        raise StackError("no trained model in models/: run `gradbot train` (or `make model`)")
+    results: list[dict] = []
+    with RasaStack(settings, start_rasa=False) as stack:
+        assistant = InProcessAssistant(model, stack.action_url)
+
+        async def main() -> None:
+            await assistant.load()
+            for text, expect in zip(texts, expects):
+                result = await assistant.ask(text, expect)
+                results.append(result)
+                _emit(result)
+
+        asyncio.run(main())
+    return results
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from gradbot.evaluation import load_items, summarize
+
+    items = load_items(args.file)
+    results = _run([i.text for i in items], [i.expect for i in items])
+    _emit({"summary": summarize(results)})
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    _run(list(args.texts), [None] * len(args.texts))
+    return 0

@@ -1,0 +1,27 @@
+"""``gradbot train``: train the NLU model from nlu_data/ and the knowledge base's questions."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="train the NLU model (skipped when up to date)")
+    parser.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
+    parser.add_argument("--reload", action="store_true", help="then load the new model into the running Rasa server (RASA_URL)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gradbot.settings import get_settings
+    from gradbot.training import train
+
+    settings = get_settings()
+    model = train(settings, force=args.force)
+    print(f"model: {model}")
+    if args.reload:
+        from gradbot.stack import reload_model
+
+        reload_model(settings.rasa_url, model)
+        print(f"loaded into {settings.rasa_url}")
+    return 0

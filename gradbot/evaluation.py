@@ -1,0 +1,155 @@
+"""Run questions through the whole assistant and score the outcomes.
+
+The Rasa model runs in this process (``Agent``) with the real action server as a child
+process, so each item goes through NLU, the dialogue policies and the custom actions,
+as a new conversation. :func:`evaluate_item` gives one result dict per question (the
+JSON line contract of ``gradbot eval``); :func:`summarize` the summary line.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+OUTCOME_EXPECTATIONS = {
+    "@out_of_scope": {"fallback", "handoff"},
+    "@case_status": {"case_status"},
+    "@bind": {"bind"},
+    "@handoff": {"handoff"},
+    "@greet": {"greet"},
+    "@thanks": {"thanks"},
+    "@goodbye": {"goodbye"},
+    "@bot_challenge": {"bot_challenge"},
+    "@clarify": {"clarify"},
+    "@fallback": {"fallback"},
+}
+
+
+@dataclass
+class EvalItem:
+    """One question and what counts as a right answer."""
+
+    text: str
+    expect: list[str]
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    """Read an evaluation YAML file (a list of ``{text, expect}``); raises ValueError on bad items."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a YAML list of items with 'text' and 'expect'")
+    items = []
+    for number, raw in enumerate(data, start=1):
+        if not isinstance(raw, dict) or not str(raw.get("text") or "").strip() or raw.get("expect") in (None, "", []):
+            raise ValueError(f"{path}: item {number} needs a non-empty 'text' and 'expect'")
+        expect = raw["expect"] if isinstance(raw["expect"], list) else [raw["expect"]]
+        items.append(EvalItem(str(raw["text"]), [str(e) for e in expect]))
+    return items
+
+
+def is_correct(expect: list[str], outcome: str, faq_id: str | None) -> bool:
+    """Whether the outcome satisfies any of the expectations."""
+    for wanted in expect:
+        if wanted.startswith("@"):
+            if outcome in OUTCOME_EXPECTATIONS.get(wanted, {wanted[1:]}):
+                return True
+        elif outcome == "faq" and faq_id == wanted:
+            return True
+    return False
+
+
+def result_from_messages(text: str, expect: list[str] | None, messages: list[dict[str, Any]],
+                         parse: dict[str, Any], latency_ms: float) -> dict[str, Any]:
+    """The result object for one turn, from the bot messages and the NLU parse."""
+    payload: dict[str, Any] = {}
+    replies = []
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and "gradbot" in custom:
+            payload = custom["gradbot"]
+            continue
+        if message.get("text"):
+            buttons = message.get("buttons") or []
+            suffix = "".join(f"\n[{b.get('title')}]" for b in buttons)
+            replies.append(message["text"] + suffix)
+    intent = parse.get("intent") or {}
+    outcome = str(payload.get("outcome") or "other")
+    faq_id = payload.get("faq_id")
+    return {
+        "text": text,
+        "expect": (expect[0] if expect and len(expect) == 1 else expect),
+        "outcome": outcome,
+        "faq_id": faq_id,
+        "options": list(payload.get("options") or []),
+        "intent": intent.get("name"),
+        "confidence": round(float(intent.get("confidence") or 0.0), 4),
+        "reply": "\n\n".join(replies),
+        "latency_ms": round(latency_ms, 1),
+        "correct": is_correct(expect, outcome, faq_id) if expect else None,
+    }
+
+
+class InProcessAssistant:
+    """The trained model in this process, talking to a running action server."""
+
+    def __init__(self, model: Path, action_url: str) -> None:
+        self.model = model
+        self.action_url = action_url
+        self.agent: Any = None
+
+    async def load(self) -> None:
+        from rasa.core.agent import Agent
+        from rasa.utils.endpoints import EndpointConfig
+
+        self.agent = Agent.load(str(self.model), action_endpoint=EndpointConfig(url=self.action_url))
+
+    async def ask(self, text: str, expect: list[str] | None = None) -> dict[str, Any]:
+        """One new conversation with one message; the result object."""
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        sender = f"eval-{uuid.uuid4().hex}"
+        output = CollectingOutputChannel()
+        started = time.perf_counter()
+        await self.agent.handle_message(UserMessage(text, output, sender))
+        latency_ms = (time.perf_counter() - started) * 1000
+        tracker = await self.agent.tracker_store.retrieve(sender)
+        parse = tracker.latest_message.parse_data if tracker and tracker.latest_message else {}
+        return result_from_messages(text, expect, output.messages, parse, latency_ms)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The summary object: accuracy, top-1 on entries, refusals, false fallbacks, latency."""
+    results = list(results)
+
+    def expects(r: dict[str, Any]) -> list[str]:
+        return r["expect"] if isinstance(r["expect"], list) else [r["expect"]]
+
+    faq_items = [r for r in results if any(not e.startswith("@") for e in expects(r))]
+    oos_items = [r for r in results if "@out_of_scope" in expects(r)]
+    latencies = [r["latency_ms"] for r in results]
+
+    def ratio(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    return {
+        "n": len(results),
+        "accuracy": ratio(sum(bool(r["correct"]) for r in results), len(results)),
+        "faq_top1": ratio(sum(bool(r["correct"]) for r in faq_items), len(faq_items)),
+        "out_of_scope_refused": ratio(sum(r["outcome"] in ("fallback", "handoff") for r in oos_items), len(oos_items)),
+        "false_fallback": ratio(sum(r["outcome"] == "fallback" for r in faq_items), len(faq_items)),
+        "p50_ms": _percentile(latencies, 0.5),
+        "p95_ms": _percentile(latencies, 0.95),
+    }

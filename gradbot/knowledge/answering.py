@@ -1,0 +1,58 @@
+"""Decide how to answer a knowledge-base question: answer, ask back, or admit no fit.
+
+The NLU model gives a confidence per topic intent (``ask_<topic>``); the matcher gives
+a similarity per entry. :func:`decide` combines both (``similarity + TOPIC_WEIGHT ×
+topic confidence``) and
+
+- answers the best entry when it is clearly ahead;
+- asks back with buttons when the runner-up is within ``CLARIFY_MARGIN``;
+- falls back when even the best entry is barely similar (``MIN_SIMILARITY``), or the
+  model is unsure of the topic and the similarity is weak (``WEAK_SIMILARITY``).
+
+The thresholds were chosen by leave-one-out runs over the knowledge base's own
+questions (``benchmarks/tune_answering.py``), not on the evaluation set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradbot.knowledge.matcher import Match, Matcher
+from gradbot.knowledge.schema import Entry
+
+TOPIC_WEIGHT = 0.35
+CLARIFY_MARGIN = 0.03
+MIN_SIMILARITY = 0.10
+WEAK_SIMILARITY = 0.22
+CONFIDENT_TOPIC = 0.5
+MAX_OPTIONS = 3
+
+
+@dataclass
+class Decision:
+    """``outcome`` is ``faq``, ``clarify`` or ``fallback``; ``entry``/``options`` as they apply."""
+
+    outcome: str
+    entry: Entry | None = None
+    options: list[Entry] = field(default_factory=list)
+    scored: list[tuple[Match, float]] = field(default_factory=list)
+
+
+def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> Decision:
+    """The decision for ``text`` given the NLU's confidence per topic."""
+    matches = matcher.rank(text, limit=len(matcher.entries))
+    scored = sorted(
+        ((m, m.score + TOPIC_WEIGHT * topic_confidence.get(m.entry.topic, 0.0)) for m in matches),
+        key=lambda pair: pair[1],
+        reverse=True,
+    )
+    if not scored:
+        return Decision("fallback")
+    best, best_score = scored[0]
+    best_topic_conf = topic_confidence.get(best.entry.topic, 0.0)
+    if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
+        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+    close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN]
+    if close:
+        return Decision("clarify", options=[best.entry, *close], scored=scored[:MAX_OPTIONS])
+    return Decision("faq", entry=best.entry, scored=scored[:MAX_OPTIONS])

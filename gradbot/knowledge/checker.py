@@ -1,0 +1,92 @@
+"""Checks behind ``gradbot kb check``: the loader's errors plus advice for staff.
+
+Besides syntax and schema errors (from :mod:`.loader`), it warns about entries not
+checked for ``stale_days``, questions that are nearly the same under two ids, and,
+with a model, questions the NLU sends to another topic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradbot.knowledge.loader import load_directory, topic_files
+from gradbot.knowledge.matcher import Matcher
+from gradbot.knowledge.schema import KnowledgeBase, Problem
+
+NEAR_DUPLICATE = 0.85
+
+
+@dataclass
+class CheckReport:
+    """All problems found, sorted by file and line."""
+
+    problems: list[Problem] = field(default_factory=list)
+    entry_count: int = 0
+    file_count: int = 0
+
+    @property
+    def error_count(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(p.severity == "warning" for p in self.problems)
+
+
+def stale_entries(kb: KnowledgeBase, stale_days: int, today: dt.date | None = None) -> list[Problem]:
+    """Warnings for entries whose ``updated`` is older than ``stale_days``."""
+    today = today or dt.date.today()
+    return [
+        Problem(str(e.file), e.line, f"not checked for {(today - e.updated).days} days (updated {e.updated}); please verify", e.id, "warning")
+        for e in kb.entries.values()
+        if (today - e.updated).days > stale_days
+    ]
+
+
+def near_duplicate_questions(kb: KnowledgeBase, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
+    """Warnings for questions under one id that are nearly the same as a question under another."""
+    matcher = Matcher(kb)
+    if matcher._vectorizer is None:
+        return []
+    questions = [(e, q) for e in kb.entries.values() for q in e.questions]
+    matrix = matcher._vectorizer.transform([q for _, q in questions])
+    sims = (matrix @ matrix.T).toarray()
+    problems = []
+    for i, (entry_a, question_a) in enumerate(questions):
+        for j in range(i + 1, len(questions)):
+            entry_b, question_b = questions[j]
+            if entry_a.id != entry_b.id and sims[i, j] >= threshold:
+                problems.append(Problem(str(entry_b.file), entry_b.line,
+                                        f"question '{question_b}' is nearly the same as '{question_a}' under {entry_a.id} "
+                                        f"(similarity {sims[i, j]:.2f}); students may get the wrong one", entry_b.id, "warning"))
+    return problems
+
+
+def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
+    """Warnings for questions the trained NLU model classifies outside their entry's topic."""
+    from gradbot.nlu_model import NluModel
+
+    model = NluModel.load_latest()
+    if model is None:
+        return [Problem("models/", 0, "no trained model; run `gradbot train` to check questions against it", severity="warning")]
+    problems = []
+    for entry in kb.entries.values():
+        for question in entry.questions:
+            intent, confidence = model.classify(question)
+            if intent != f"ask_{entry.topic}":
+                problems.append(Problem(str(entry.file), entry.line,
+                                        f"the model sends '{question}' to {intent} ({confidence:.2f}), not ask_{entry.topic}; "
+                                        "rephrase it, add more questions, or run `gradbot train`", entry.id, "warning"))
+    return problems
+
+
+def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
+    """Every problem of a policies directory."""
+    kb, problems = load_directory(Path(directory))
+    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
+    if with_model:
+        problems += misrouted_questions(kb)
+    problems.sort(key=lambda p: (p.file, p.line, p.severity))
+    return CheckReport(problems=problems, entry_count=len(kb.entries), file_count=len(topic_files(Path(directory))))

@@ -1,0 +1,306 @@
+"""Parse and validate knowledge-base YAML, keeping the line number of everything.
+
+:func:`parse_topic_file` and :func:`parse_contacts_file` read one file each and never
+raise on bad content: they return what is valid plus a list of :class:`Problem` with
+file, line and entry id. :func:`assemble` joins files into a :class:`KnowledgeBase` and
+adds the cross-file checks (duplicate ids, a question under two ids, unknown contacts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from gradbot.knowledge.schema import (
+    CONTACT_FIELDS,
+    OPTIONAL_ENTRY_FIELDS,
+    REQUIRED_ENTRY_FIELDS,
+    Contact,
+    Entry,
+    KnowledgeBase,
+    Problem,
+)
+from gradbot.textnorm import normalize
+
+CONTACTS_FILE = "_contacts.yml"
+_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+
+
+@dataclass
+class TopicFile:
+    """What one ``policies/<topic>.yml`` file holds, and what is wrong with it."""
+
+    path: Path
+    topic: str = ""
+    topic_name: str = ""
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class ContactsFile:
+    """What ``policies/_contacts.yml`` holds."""
+
+    path: Path
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def topic_files(directory: Path) -> list[Path]:
+    """The topic files of a directory: ``*.yml``/``*.yaml`` not starting with ``_``."""
+    paths = list(directory.glob("*.yml")) + list(directory.glob("*.yaml"))
+    return sorted(p for p in paths if not p.name.startswith(("_", ".")))
+
+
+def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, 0, f"not UTF-8 text ({exc.reason}); save the file as UTF-8"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, 0, f"cannot read file: {exc.strerror}"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problems.append(Problem(name, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(name, 0, f"YAML error: {exc}"))
+        return None
+    if node is None:
+        problems.append(Problem(name, 1, "the file is empty"))
+    return node
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _mapping(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """key text -> (key node, value node) of a mapping node."""
+    return {str(k.value): (k, v) for k, v in node.value}
+
+
+def _text(node: yaml.Node) -> str | None:
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value).strip()
+    return None
+
+
+def _duplicate_keys(node: yaml.MappingNode, file: str, entry_id: str, problems: list[Problem]) -> None:
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if key.value in seen:
+            problems.append(Problem(file, _line(key), f"field '{key.value}' appears twice", entry_id))
+        seen.add(key.value)
+
+
+def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]) -> Entry | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(file, _line(node), "each entry must be a block of 'field: value' lines"))
+        return None
+    fields = _mapping(node)
+    entry_id = _text(fields["id"][1]) if "id" in fields else ""
+    entry_id = entry_id or ""
+    before = len(problems)
+    _duplicate_keys(node, file, entry_id, problems)
+    for name in REQUIRED_ENTRY_FIELDS:
+        if name not in fields:
+            problems.append(Problem(file, _line(node), f"missing field '{name}'", entry_id))
+    for name, (key, _) in fields.items():
+        if name not in REQUIRED_ENTRY_FIELDS and name not in OPTIONAL_ENTRY_FIELDS:
+            allowed = ", ".join(REQUIRED_ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS)
+            problems.append(Problem(file, _line(key), f"unknown field '{name}' (allowed: {allowed})", entry_id))
+
+    values: dict[str, str] = {}
+    for name in ("id", "title", "answer", "contact", "source", "updated", "title_en", "answer_en"):
+        if name not in fields:
+            continue
+        value_node = fields[name][1]
+        value = _text(value_node)
+        if value is None:
+            problems.append(Problem(file, _line(value_node), f"'{name}' must be text, not a list or block", entry_id))
+        elif value == "" and name in REQUIRED_ENTRY_FIELDS:
+            problems.append(Problem(file, _line(value_node), f"'{name}' is empty", entry_id))
+        else:
+            values[name] = value
+
+    if entry_id and not _ID_PATTERN.match(entry_id):
+        problems.append(Problem(file, _line(fields["id"][1]), f"id '{entry_id}' must look like 'topic.slug' (lower case, digits, _)", entry_id))
+    elif entry_id and topic and not entry_id.startswith(topic + "."):
+        problems.append(Problem(file, _line(fields["id"][1]), f"id '{entry_id}' must start with the file's topic '{topic}.'", entry_id))
+
+    updated: dt.date | None = None
+    if "updated" in values:
+        try:
+            updated = dt.date.fromisoformat(values["updated"])
+        except ValueError:
+            problems.append(Problem(file, _line(fields["updated"][1]), f"'updated' must be a date like 2026-03-01, got '{values['updated']}'", entry_id))
+        else:
+            if updated > dt.date.today() + dt.timedelta(days=1):
+                problems.append(Problem(file, _line(fields["updated"][1]), f"'updated' {updated} is in the future", entry_id))
+
+    def text_list(name: str) -> tuple[str, ...]:
+        if name not in fields:
+            return ()
+        list_node = fields[name][1]
+        if not isinstance(list_node, yaml.SequenceNode):
+            problems.append(Problem(file, _line(list_node), f"'{name}' must be a list, one '- ' line each", entry_id))
+            return ()
+        items = []
+        for item in list_node.value:
+            text = _text(item)
+            if not text:
+                problems.append(Problem(file, _line(item), f"empty or non-text item in '{name}'", entry_id))
+            else:
+                items.append(text)
+        return tuple(items)
+
+    questions = text_list("questions")
+    if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
+        problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
+    keywords = text_list("keywords")
+    if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
+        return None
+    assert updated is not None
+    return Entry(
+        id=entry_id,
+        title=values["title"],
+        title_en=values.get("title_en", ""),
+        questions=questions,
+        answer=values["answer"],
+        answer_en=values.get("answer_en", ""),
+        contact=values["contact"],
+        source=values["source"],
+        updated=updated,
+        keywords=keywords,
+        file=Path(file),
+        line=_line(node),
+    )
+
+
+def parse_topic_file(path: Path) -> TopicFile:
+    """Parse one topic file; invalid entries are left out and reported."""
+    result = TopicFile(path=path)
+    file = str(path)
+    root = _compose(path, result.problems)
+    if root is None:
+        return result
+    if not isinstance(root, yaml.MappingNode):
+        result.problems.append(Problem(file, _line(root), "the file must start with 'topic:', 'topic_name:' and 'entries:'"))
+        return result
+    fields = _mapping(root)
+    _duplicate_keys(root, file, "", result.problems)
+    result.topic = (_text(fields["topic"][1]) or "") if "topic" in fields else ""
+    if not result.topic:
+        result.topic = path.stem
+        result.problems.append(Problem(file, 1, f"missing 'topic:' (using the file name '{path.stem}')", severity="warning"))
+    result.topic_name = (_text(fields["topic_name"][1]) or "") if "topic_name" in fields else result.topic
+    if "entries" not in fields:
+        result.problems.append(Problem(file, 1, "missing 'entries:' list"))
+        return result
+    entries_node = fields["entries"][1]
+    if not isinstance(entries_node, yaml.SequenceNode):
+        result.problems.append(Problem(file, _line(entries_node), "'entries' must be a list of entries, each starting with '- id:'"))
+        return result
+    for node in entries_node.value:
+        entry = _parse_entry(node, file, result.topic, result.problems)
+        if entry is not None:
+            result.entries.append(entry)
+    return result
+
+
+def parse_contacts_file(path: Path) -> ContactsFile:
+    """Parse ``_contacts.yml`` (a missing file is a warning, not an error)."""
+    result = ContactsFile(path=path)
+    file = str(path)
+    if not path.exists():
+        result.problems.append(Problem(file, 0, "no contacts file: answers will show no office contact", severity="warning"))
+        return result
+    root = _compose(path, result.problems)
+    if root is None:
+        return result
+    fields = _mapping(root) if isinstance(root, yaml.MappingNode) else {}
+    contacts_node = fields.get("contacts", (None, None))[1]
+    if not isinstance(contacts_node, yaml.MappingNode):
+        result.problems.append(Problem(file, _line(root), "the file must have 'contacts:' with one block per office"))
+        return result
+    for key_node, value_node in contacts_node.value:
+        key = str(key_node.value)
+        if not isinstance(value_node, yaml.MappingNode):
+            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' must be a block of 'field: value' lines"))
+            continue
+        values = {}
+        for name, (k, v) in _mapping(value_node).items():
+            if name not in CONTACT_FIELDS:
+                result.problems.append(Problem(file, _line(k), f"unknown field '{name}' in contact '{key}'", severity="warning"))
+                continue
+            values[name] = _text(v) or ""
+        if not values.get("name"):
+            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' needs a 'name'"))
+            continue
+        result.contacts[key] = Contact(key=key, **values)
+    return result
+
+
+def assemble(files: list[TopicFile], contacts: ContactsFile) -> tuple[KnowledgeBase, list[Problem]]:
+    """Join parsed files into one knowledge base; adds cross-file problems.
+
+    The first file (in name order) wins a duplicate id; the later entry is reported.
+    """
+    kb = KnowledgeBase(contacts=dict(contacts.contacts))
+    problems: list[Problem] = []
+    question_owner: dict[str, Entry] = {}
+    for topic_file in sorted(files, key=lambda f: str(f.path)):
+        if topic_file.topic:
+            kb.topics.setdefault(topic_file.topic, topic_file.topic_name or topic_file.topic)
+        for entry in topic_file.entries:
+            if entry.id in kb.entries:
+                first = kb.entries[entry.id]
+                problems.append(Problem(str(entry.file), entry.line, f"duplicate id, already used at {first.file}:{first.line}", entry.id))
+                continue
+            kb.entries[entry.id] = entry
+            if contacts.ok and contacts.contacts and entry.contact not in contacts.contacts:
+                known = ", ".join(sorted(contacts.contacts))
+                problems.append(Problem(str(entry.file), entry.line, f"contact '{entry.contact}' is not in {CONTACTS_FILE} (known: {known})", entry.id))
+            for question in entry.questions:
+                key = normalize(question).rstrip("?？!！。. ")
+                owner = question_owner.get(key)
+                if owner is not None and owner.id != entry.id:
+                    problems.append(Problem(str(entry.file), entry.line, f"question '{question}' also appears under {owner.id}", entry.id))
+                else:
+                    question_owner[key] = entry
+    return kb, problems
+
+
+def load_directory(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Parse every file of a policies directory: the valid knowledge base plus all problems."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return KnowledgeBase(), [Problem(str(directory), 0, "not a directory")]
+    files = [parse_topic_file(p) for p in topic_files(directory)]
+    contacts = parse_contacts_file(directory / CONTACTS_FILE)
+    for f in files:
+        problems.extend(f.problems)
+    problems.extend(contacts.problems)
+    kb, cross = assemble(files, contacts)
+    return kb, problems + cross

@@ -1,0 +1,53 @@
+"""A Rasa NLU component that normalises Chinese text before tokenisation.
+
+Traditional characters become Simplified and full-width forms half-width (see
+:func:`gradbot.textnorm.normalize`), so one model serves students typing either.
+Intent triggers (texts starting with ``/``) are left untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from gradbot.textnorm import normalize
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class ChineseNormalizer(GraphComponent):
+    """Rewrites each message's text to Simplified, half-width, lower-case form."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ChineseNormalizer":
+        return cls()
+
+    @staticmethod
+    def _normalize(message: Message) -> None:
+        text: Optional[str] = message.get(TEXT)
+        if text and not text.startswith("/"):
+            message.set(TEXT, normalize(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise every training example."""
+        for message in training_data.training_examples:
+            self._normalize(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Normalise incoming messages."""
+        for message in messages:
+            self._normalize(message)
+        return messages
