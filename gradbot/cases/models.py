@@ -46,7 +46,7 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
 def utcnow() -> datetime:
     """Now, naive UTC (the convention for system timestamps)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def beijing_now() -> datetime:
