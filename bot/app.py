@@ -1,0 +1,232 @@
+"""Wiring of the Telegram bot: :func:`build_application` and :func:`run_bot`.
+
+``run_bot(settings)`` blocks, polling Telegram, or serving a webhook when
+``settings.telegram_webhook_url`` is set, and stops cleanly on SIGINT/SIGTERM.
+:func:`running_bot` does the same inside an already running event loop (tests,
+benchmarks). On start (``post_init``) the bot migrates the database, publishes its
+command menu and starts the outbox sender; on stop it finishes the notification in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+from urllib.parse import urlparse
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers, texts
+from bot.ordering import PerChatUpdateProcessor
+from bot.outbox_sender import OutboxSender
+from bot.rasa_client import RasaClient
+from bot.replies import CallbackCodec
+from bot.storage import ConversationStore
+from gradbot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+POLL_TIMEOUT_S = 10  # getUpdates long-poll
+DEFAULT_RATE_LIMITER = object()  # sentinel: AIORateLimiter with Telegram's limits
+
+
+def build_application(
+    settings: Settings,
+    rasa_client: Optional[RasaClient] = None,
+    *,
+    rate_limiter: object = DEFAULT_RATE_LIMITER,
+    use_database: bool = True,
+    outbox_interval_s: float = 2.0,
+    max_concurrent_updates: int = 256,
+) -> Application:
+    """The bot application, not started. ``rasa_client`` defaults to one for ``settings.rasa_url``.
+
+    ``rate_limiter`` may be a :class:`~telegram.ext.BaseRateLimiter` or None (no limiting,
+    benchmarks only). With ``use_database=False`` nothing touches the database (no
+    conversation log, feedback or outbox).
+    """
+    if not settings.telegram_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    owns_rasa = rasa_client is None
+    rasa = rasa_client or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    database_url = settings.effective_database_url
+    store = ConversationStore(database_url, enabled=use_database)
+
+    processor = PerChatUpdateProcessor(max_concurrent_updates=max_concurrent_updates)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_base_url)
+        .concurrent_updates(processor)
+        .connection_pool_size(max_concurrent_updates)
+        .pool_timeout(10.0)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limiter is DEFAULT_RATE_LIMITER:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    elif isinstance(rate_limiter, BaseRateLimiter):
+        builder = builder.rate_limiter(rate_limiter)
+    application = builder.build()
+    processor.on_overflow = lambda update: handlers.overflow_notice(update, application)
+
+    application.bot_data["services"] = handlers.BotServices(
+        rasa=rasa, store=store, codec=CallbackCodec(), bot_username=settings.telegram_bot_username
+    )
+    application.bot_data["owns_rasa"] = owns_rasa
+    application.bot_data["use_database"] = use_database
+    application.bot_data["database_url"] = database_url
+    application.bot_data["outbox_interval_s"] = outbox_interval_s
+    _add_handlers(application)
+    return application
+
+
+def _add_handlers(application: Application) -> None:
+    new = filters.UpdateType.MESSAGE  # commands are not re-run when edited
+    both = filters.UpdateType.MESSAGES  # new and edited messages (not channel posts)
+    application.add_handler(CommandHandler("start", handlers.start, filters=new))
+    application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
+    application.add_handler(CommandHandler("status", handlers.status, filters=new))
+    application.add_handler(CommandHandler("bind", handlers.bind, filters=new))
+    application.add_handler(CommandHandler("unbind", handlers.unbind, filters=new))
+    application.add_handler(CommandHandler("human", handlers.human, filters=new))
+    application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(both & filters.TEXT & ~filters.COMMAND, handlers.text_message))
+    application.add_handler(
+        MessageHandler(both & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text_message)
+    )
+    application.add_handler(CallbackQueryHandler(handlers.callback_query))
+    application.add_error_handler(handlers.error_handler)
+
+
+async def _post_init(application: Application) -> None:
+    services: handlers.BotServices = application.bot_data["services"]
+    if application.bot.username:
+        services.bot_username = application.bot.username
+    try:
+        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+    except Exception:  # the menu is a convenience; answering matters more
+        logger.warning("could not set the command menu", exc_info=True)
+    if not application.bot_data["use_database"]:
+        return
+    try:
+        from gradbot.cases.db import upgrade
+
+        await asyncio.to_thread(upgrade, application.bot_data["database_url"])
+    except Exception:
+        logger.error("database upgrade failed; the bot answers questions but logs and notifications may fail", exc_info=True)
+    sender = OutboxSender(
+        application.bot,
+        application.bot_data["database_url"],
+        interval_s=application.bot_data["outbox_interval_s"],
+        on_blocked=services.store.forget_reachable,
+    )
+    sender.start()
+    application.bot_data["outbox_sender"] = sender
+
+
+async def _post_stop(application: Application) -> None:
+    """The bot can still send here: let the outbox finish the notification in hand."""
+    sender: Optional[OutboxSender] = application.bot_data.pop("outbox_sender", None)
+    if sender is not None:
+        await sender.stop()
+
+
+async def _post_shutdown(application: Application) -> None:
+    await _post_stop(application)  # in case stop was skipped
+    if application.bot_data.get("owns_rasa"):
+        await application.bot_data["services"].rasa.aclose()
+
+
+def webhook_options(settings: Settings) -> dict:
+    """Arguments for ``Updater.start_webhook`` / ``Application.run_webhook`` from the settings.
+
+    The local path is the path of ``TELEGRAM_WEBHOOK_URL`` (a reverse proxy forwards it
+    unchanged). Without ``TELEGRAM_WEBHOOK_SECRET`` a random secret is used for this run, so
+    requests that do not come from Telegram are always refused.
+    """
+    secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
+    return dict(
+        listen=settings.telegram_webhook_listen,
+        port=settings.telegram_webhook_port,
+        url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+        webhook_url=settings.telegram_webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
+def run_bot(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM (blocking): webhook when configured, else polling."""
+    application = build_application(settings)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    stop_signals = None if not in_main_thread else handlers_stop_signals()
+    if settings.telegram_webhook_url:
+        options = webhook_options(settings)
+        logger.info("Telegram bot: webhook on %s:%s/%s", options["listen"], options["port"], options["url_path"])
+        application.run_webhook(**options, bootstrap_retries=10, stop_signals=stop_signals, close_loop=False)
+    else:
+        logger.info("Telegram bot: polling %s", _safe_base(settings))
+        application.run_polling(
+            timeout=POLL_TIMEOUT_S,
+            bootstrap_retries=10,
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=stop_signals,
+            close_loop=False,
+        )
+    logger.info("Telegram bot stopped")
+
+
+def handlers_stop_signals() -> tuple:
+    import signal
+
+    return (signal.SIGINT, signal.SIGTERM)
+
+
+@asynccontextmanager
+async def running_bot(application: Application, settings: Settings, *, poll_interval_s: float = 0.0) -> AsyncIterator[Application]:
+    """Start ``application`` in the running loop (polling or webhook per ``settings``); stop on exit.
+
+    The same sequence as :func:`run_bot`, for callers that own the event loop.
+    """
+    await application.initialize()
+    try:
+        await _post_init(application)
+        updater = application.updater
+        assert updater is not None
+        if settings.telegram_webhook_url:
+            await updater.start_webhook(**webhook_options(settings))
+        else:
+            await updater.start_polling(
+                poll_interval=poll_interval_s, timeout=POLL_TIMEOUT_S, allowed_updates=Update.ALL_TYPES
+            )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if updater.running:
+                await updater.stop()
+            if application.running:
+                await application.stop()
+            await _post_stop(application)
+    finally:
+        await application.shutdown()
+        await _post_shutdown(application)
+
+
+def _safe_base(settings: Settings) -> str:
+    return settings.telegram_api_base_url.split("//", 1)[-1].split("/", 1)[0]

@@ -1,0 +1,399 @@
+"""A stand-in for the Telegram Bot API on 127.0.0.1, for tests and benchmarks.
+
+It speaks the same HTTP protocol python-telegram-bot uses (``POST /bot<token>/<method>``
+with form-encoded, JSON-valued parameters; ``{"ok": true, "result": ...}`` answers),
+implements the methods the bot calls, records every call, and lets a test inject updates
+that ``getUpdates`` then hands out (long-polling with ``offset`` and ``timeout``).
+
+Failure injection: :meth:`FakeBotApi.block` makes ``sendMessage`` to a chat answer 403
+"Forbidden: bot was blocked by the user"; :meth:`fail_next` makes the next calls of a
+method fail with any status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from aiohttp import web
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "xjtu_career_bot"
+TOKEN = "7000000001:AAFakeTokenForTestsOnly_abcdefghijk"
+
+# Parameters PTB sends as plain strings (everything else is JSON-encoded).
+_STRING_PARAMS = {
+    "text", "caption", "callback_query_id", "parse_mode", "url", "secret_token", "action",
+    "description", "short_description", "name", "inline_message_id", "language_code",
+    "ip_address", "emoji", "business_connection_id", "message_effect_id",
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotApi:
+    """The fake server. ``async with FakeBotApi() as api:`` then point PTB at ``api.base_url``."""
+
+    def __init__(self, token: str = TOKEN, *, send_delay_s: float = 0.0) -> None:
+        self.token = token
+        self.send_delay_s = send_delay_s
+        self.calls: list[Call] = []
+        self.blocked_chats: set[int] = set()
+        self.webhook: dict[str, Any] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._confirmed_offset = 0
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._changed = asyncio.Condition()
+        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._runner: Optional[web.AppRunner] = None
+        self._closing = False
+        self.port = 0
+
+    # --- server lifecycle ------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> "FakeBotApi":
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        async with self._changed:  # release long-polls so the server can close at once
+            self._closing = True
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "FakeBotApi":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What ``TELEGRAM_API_BASE_URL`` should be (PTB appends the token)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # --- test controls -----------------------------------------------------------------------
+
+    def block(self, chat_id: int) -> None:
+        self.blocked_chats.add(chat_id)
+
+    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1) -> None:
+        self._failures.setdefault(method, []).extend([(status, description)] * times)
+
+    async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update (its ``update_id`` is assigned here) for ``getUpdates``."""
+        update = dict(update)
+        update["update_id"] = next(self._update_ids)
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    def new_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        """``sendMessage`` calls to one chat, in order."""
+        return [c for c in self.calls if c.method == "sendMessage" and int(c.params.get("chat_id", 0)) == chat_id]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [c.params.get("text", "") for c in self.sent_to(chat_id)]
+
+    async def wait_for(self, predicate, timeout: float = 5.0) -> None:
+        """Wait until ``predicate()`` is true (raises ``TimeoutError`` after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("condition not met in time")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until at least ``count`` messages went to ``chat_id``; returns them."""
+        await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, timeout)
+        return self.sent_to(chat_id)
+
+    async def wait_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        await self.wait_for(lambda: len(self.calls_of(method)) >= count, timeout)
+        return self.calls_of(method)
+
+    # --- HTTP ----------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if token != self.token:
+            return _error(401, "Unauthorized")
+        params = await _read_params(request)
+        if method != "getUpdates":
+            async with self._changed:
+                self.calls.append(Call(method, params))
+                self._changed.notify_all()
+        failures = self._failures.get(method)
+        if failures:
+            status, description = failures.pop(0)
+            return _error(status, description)
+        handler = getattr(self, "_m_" + method, None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        try:
+            result = await handler(params)
+        except _ApiError as exc:
+            return _error(exc.status, exc.description)
+        return web.json_response({"ok": True, "result": result})
+
+    # --- methods -------------------------------------------------------------------------------
+
+    async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID, "is_bot": True, "first_name": "就创助手", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
+        }
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            if offset:
+                self._confirmed_offset = max(self._confirmed_offset, offset)
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except asyncio.TimeoutError:
+                    break
+            return self._updates[:limit]
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.send_delay_s:
+            await asyncio.sleep(self.send_delay_s)
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        text = params.get("text", "")
+        if not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise _ApiError(400, "Bad Request: message is too long")
+        _check_markup(params.get("reply_markup"))
+        message = self._bot_message(chat_id, text)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_markup(params.get("reply_markup"))
+        message = self._bot_message(int(params["chat_id"]), params.get("text", ""), int(params["message_id"]))
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_markup(params.get("reply_markup"))
+        message = self._bot_message(int(params["chat_id"]), "(edited)", int(params["message_id"]))
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
+        if int(params["chat_id"]) in self.blocked_chats:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        sets = self.calls_of("setMyCommands")
+        return sets[-1].params.get("commands", []) if sets else []
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
+        return True
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = dict(params)
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    async def _m_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_logOut(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _bot_message(self, chat_id: int, text: str, message_id: Optional[int] = None) -> dict[str, Any]:
+        return {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat(chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "就创助手", "username": BOT_USERNAME},
+            "text": text,
+        }
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    raw: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            body = await request.json()
+            return {**raw, **body}
+        form = await request.post()
+        raw.update({k: v for k, v in form.items() if isinstance(v, str)})
+    params: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _STRING_PARAMS:
+            params[key] = value
+            continue
+        try:
+            params[key] = json.loads(value)
+        except (TypeError, ValueError):
+            params[key] = value
+    return params
+
+
+def _check_markup(markup: Any) -> None:
+    """Refuse what Telegram refuses: callback data over 64 bytes, empty button texts."""
+    if not markup:
+        return
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if not button.get("text"):
+                raise _ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data")
+            if data is not None and not (1 <= len(data.encode("utf-8")) <= 64):
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+# --- update builders ------------------------------------------------------------------------
+
+_msg_ids = itertools.count(1)
+
+
+def user(user_id: int, first_name: str = "同学") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "zh-hans"}
+
+
+def chat(chat_id: int, title: str = "就业交流群") -> dict[str, Any]:
+    if chat_id < 0:
+        return {"id": chat_id, "type": "supergroup", "title": title}
+    return {"id": chat_id, "type": "private", "first_name": "同学"}
+
+
+def message(user_id: int, chat_id: Optional[int] = None, **content: Any) -> dict[str, Any]:
+    """A message update body from ``user_id`` (in their private chat unless ``chat_id``)."""
+    body = {
+        "message_id": next(_msg_ids),
+        "date": int(time.time()),
+        "chat": chat(chat_id if chat_id is not None else user_id),
+        "from": user(user_id),
+    }
+    body.update(content)
+    return body
+
+
+def text_update(user_id: int, text: str, chat_id: Optional[int] = None, **extra: Any) -> dict[str, Any]:
+    """``{"message": ...}`` with a ``bot_command`` entity when the text starts with ``/``,
+    and ``mention`` entities for ``@username``."""
+    entities = []
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        entities.append({"type": "bot_command", "offset": 0, "length": _utf16_len(text[:length])})
+    start = text.find("@" + BOT_USERNAME)
+    if start >= 0 and not text.startswith("/"):
+        entities.append({"type": "mention", "offset": _utf16_len(text[:start]), "length": len(BOT_USERNAME) + 1})
+    body = message(user_id, chat_id, text=text, **extra)
+    if entities:
+        body["entities"] = entities
+    return {"message": body}
+
+
+def callback_update(user_id: int, data: str, message_id: int = 1000, chat_id: Optional[int] = None, text: str = "…") -> dict[str, Any]:
+    cid = chat_id if chat_id is not None else user_id
+    return {
+        "callback_query": {
+            "id": str(next(_msg_ids) + 900_000),
+            "from": user(user_id),
+            "chat_instance": f"ci-{cid}",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat(cid),
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "就创助手", "username": BOT_USERNAME},
+                "text": text,
+            },
+        }
+    }
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_FILE = {"file_id": "AgACAgUAAxkBAAIB", "file_unique_id": "AQADxx"}
+
+NON_TEXT_CONTENT: dict[str, dict[str, Any]] = {
+    "sticker": {"sticker": {**_FILE, "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}},
+    "photo": {"photo": [{**_FILE, "width": 90, "height": 90}], "caption": "这个怎么填？"},
+    "voice": {"voice": {**_FILE, "duration": 3}},
+    "audio": {"audio": {**_FILE, "duration": 30}},
+    "video": {"video": {**_FILE, "width": 640, "height": 480, "duration": 5}},
+    "video_note": {"video_note": {**_FILE, "length": 240, "duration": 5}},
+    "animation": {"animation": {**_FILE, "width": 320, "height": 240, "duration": 2}},
+    "document": {"document": {**_FILE, "file_name": "三方协议.pdf", "mime_type": "application/pdf"}},
+    "location": {"location": {"latitude": 34.25, "longitude": 108.98}},
+    "venue": {"venue": {"location": {"latitude": 34.25, "longitude": 108.98}, "title": "西安交通大学", "address": "咸宁西路28号"}},
+    "contact": {"contact": {"phone_number": "+8613800000000", "first_name": "张"}},
+    "poll": {"poll": {"id": "p1", "question": "去哪?", "options": [{"text": "A", "voter_count": 0}, {"text": "B", "voter_count": 0}],
+                      "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                      "allows_multiple_answers": False}},
+    "dice": {"dice": {"emoji": "🎲", "value": 3}},
+}
