@@ -98,6 +98,14 @@ def extract_code(text: str | None) -> str | None:
     return None
 
 
+def remove_codes(text: str | None, replacement: str = "") -> str:
+    """The text with every binding code replaced (for logs, and for guessing the language)."""
+    def swap(match: re.Match) -> str:
+        return replacement if _valid_shape((match.group(1) + match.group(2)).upper()) else match.group(0)
+
+    return _CODE_IN_TEXT.sub(swap, str(text or ""))
+
+
 def deep_link(code: str) -> str:
     """The Telegram link that binds when opened."""
     return f"https://t.me/{get_settings().telegram_bot_username}?start={normalize_code(code)}"

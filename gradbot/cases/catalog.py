@@ -50,9 +50,14 @@ class CaseType:
     key: str
     name: str
     name_en: str = ""
-    contact: str = ""
+    contact: str = ""  # contact key for students of any level
     aliases: tuple[str, ...] = ()
     statuses: tuple[Status, ...] = ()
+    contacts_by_level: tuple[tuple[str, str], ...] = ()  # (level, contact key)
+
+    def contact_for(self, level: str | None) -> str:
+        """The contact key for a student of ``level`` (the default one when not specific)."""
+        return dict(self.contacts_by_level).get(level or "", self.contact)
 
     def status(self, value: str) -> Status:
         """The status named ``value`` (Chinese or English name); :class:`CatalogError` if none."""
@@ -137,11 +142,17 @@ def _parse(data: object, source: str) -> Catalog:
                 next_step=str(item.get("next_step") or "").strip(),
                 next_step_en=str(item.get("next_step_en") or "").strip(),
             ))
+        contact = spec.get("contact") or ""
+        by_level = {}
+        if isinstance(contact, dict):
+            by_level = {str(k): str(v).strip() for k, v in contact.items() if k != "default" and v}
+            contact = contact.get("default") or ""
         types.append(CaseType(
             key=str(key),
             name=str(spec["name"]).strip(),
             name_en=str(spec.get("name_en") or "").strip(),
-            contact=str(spec.get("contact") or "").strip(),
+            contact=str(contact).strip(),
+            contacts_by_level=tuple(sorted(by_level.items())),
             aliases=tuple(str(a).strip() for a in spec.get("aliases") or ()),
             statuses=tuple(statuses),
         ))

@@ -2,7 +2,7 @@
 
 The file belongs to the knowledge base; this reader is tolerant: the file may be
 missing, keep its entries at the top level or under ``contacts:``, and each entry may
-be a plain string or a mapping (name, location/room, phone, hours, email, note…).
+be a plain string or a mapping (name/name_en, room, phone, hours/hours_en, note/note_en).
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ _FALLBACK = {
     "guidance_205": ("就业创业中心指导部（205 室）", "Employment and Entrepreneurship Center, guidance office (room 205)"),
     "market_office": ("就业创业中心市场部", "Employment and Entrepreneurship Center, market office"),
 }
-_FIELDS_ZH = (("location", "地点"), ("room", "地点"), ("address", "地点"), ("phone", "电话"),
-              ("hours", "时间"), ("email", "邮箱"), ("note", ""))
-_FIELDS_EN = (("location_en", "Where"), ("location", "Where"), ("room", "Where"), ("phone", "Phone"),
-              ("hours_en", "Hours"), ("hours", "Hours"), ("email", "Email"), ("note_en", ""))
 
 _cache: dict[Path, tuple[float, dict]] = {}
 
@@ -54,26 +50,35 @@ def load_contacts(path: Path | None = None) -> dict:
     return contacts
 
 
-def format_contact(key: str | None, english: bool = False) -> str:
-    """A one-line description of contact ``key``; a built-in default if the file lacks it."""
+def _field(entry: dict, name: str, english: bool) -> str:
+    value = (entry.get(f"{name}_en") if english else None) or entry.get(name) or ""
+    return str(value).strip()
+
+
+def format_contact(key: str | None, english: bool = False, full: bool = False) -> str:
+    """The office for contact ``key``: name, room and phone (``full`` adds hours and the note).
+
+    A built-in name is used when the file or the key is missing; "" for no key.
+    """
     if not key:
         return ""
     entry = load_contacts().get(key)
     if isinstance(entry, str):
         return entry.strip()
-    if isinstance(entry, dict):
-        name = str((entry.get("name_en") if english else None) or entry.get("name") or entry.get("title") or "")
-        parts, seen_labels = [], set()
-        for field_name, label in (_FIELDS_EN if english else _FIELDS_ZH):
-            value = entry.get(field_name)
-            if value in (None, "") or (label and label in seen_labels):
-                continue
-            seen_labels.add(label)
-            parts.append(f"{label}: {value}" if english and label else f"{label}：{value}" if label else str(value))
-        joined = ("; " if english else "；").join(str(p).strip() for p in parts)
-        if name and joined:
-            return f"{name.strip()} ({joined})" if english else f"{name.strip()}（{joined}）"
-        if name or joined:
-            return (name or joined).strip()
-    zh, en = _FALLBACK.get(key, (key, key))
-    return en if english else zh
+    if not isinstance(entry, dict):
+        zh, en = _FALLBACK.get(key, _FALLBACK["guidance_205"] if key.startswith("guidance_205") else (key, key))
+        return en if english else zh
+    name = _field(entry, "name", english) or key
+    room = str(entry.get("room") or "").strip()
+    phone = str(entry.get("phone") or "").strip()
+    parts = [name]
+    if room and room not in name:
+        parts.append(f"Room {room}" if english else f"{room}室")
+    if phone:
+        parts.append(f"Tel: {phone}" if english else f"电话：{phone}")
+    if full and _field(entry, "hours", english):
+        parts.append(_field(entry, "hours", english))
+    text = (" | " if english else "｜").join(parts)
+    if full and _field(entry, "note", english):
+        text += "\n" + _field(entry, "note", english)
+    return text

@@ -9,7 +9,6 @@ Rows older than ``CONVERSATION_RETENTION_DAYS`` are removed by :func:`purge_olde
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -17,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gradbot.cases.binding import extract_code
+from gradbot.cases.binding import remove_codes
 from gradbot.cases.db import session_scope, upgrade
 from gradbot.cases.models import AppSecret, ConversationMessage, utcnow
 from gradbot.logsetup import redact
@@ -51,17 +50,7 @@ def session_hash(session: Session, sender_id: str) -> str:
 
 def scrub(text: str) -> str:
     """Text without student-ID-like numbers or binding codes."""
-    text = redact(str(text or ""))
-    code = extract_code(text)
-    while code:
-        text = _replace_code(text, code)
-        code = extract_code(text)
-    return text
-
-
-def _replace_code(text: str, code: str) -> str:
-    pattern = re.compile(r"[-\s‐–—]?".join([re.escape(code[:4]), re.escape(code[4:])]), re.IGNORECASE)
-    return pattern.sub("<code>", text)
+    return redact(remove_codes(text, "<code>"))
 
 
 def log_message(channel: str, sender_id: str, text: str, intent: str | None = None,

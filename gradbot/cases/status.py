@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gradbot.cases.catalog import Catalog, CatalogError, load_catalog
 from gradbot.cases.contacts import format_contact
-from gradbot.cases.models import Case, CaseHistory
+from gradbot.cases.models import Case, CaseHistory, Student
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def cases_for(session: Session, student_id: str, english: bool = False, catalog:
     catalog = catalog or load_catalog()
     order = {t.key: i for i, t in enumerate(catalog.types)}
     cases = session.execute(select(Case).where(Case.student_id == str(student_id))).scalars().all()
+    level = session.execute(select(Student.level).where(Student.student_id == str(student_id))).scalar()
     views = []
     for case in sorted(cases, key=lambda c: (order.get(c.case_type, len(order)), c.case_type)):
         case_type = catalog.get(case.case_type)
@@ -50,7 +51,7 @@ def cases_for(session: Session, student_id: str, english: bool = False, catalog:
             except CatalogError:  # a status removed from the catalog after import: show it as stored
                 pass
         type_name = ((case_type.name_en or case_type.name) if english else case_type.name) if case_type else case.case_type
-        contact_key = (case_type.contact if case_type else "") or case.office
+        contact_key = (case_type.contact_for(level) if case_type else "") or case.office
         views.append(CaseView(
             case_type=case.case_type, type_name=type_name, status=status_name, status_position=position,
             status_count=len(case_type.statuses) if case_type else 0, updated_at=case.updated_at,
