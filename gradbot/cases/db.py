@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gradbot.settings import get_settings
 
 log = logging.getLogger(__name__)
+logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" on every check; we log upgrades ourselves
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_UPGRADE_LOCK_KEY = 72_019_003  # pg_advisory_lock key: one migrating process at a time

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gradbot.cases.catalog import Catalog
 from gradbot.cases.models import OutboxMessage, TelegramBinding, utcnow
+from gradbot.cases.status import format_time
 
 _CHUNK = 500
 
@@ -52,7 +53,7 @@ def notification_text(catalog: Catalog, change: StatusChange) -> str:
             next_step = ""
         if next_step:
             lines.append(f"下一步：{next_step}")
-    lines.append(f"更新时间：{change.updated_at:%Y-%m-%d %H:%M}")
+    lines.append(f"更新时间：{format_time(change.updated_at)}")
     lines.append("发送“我的进度”可查看全部事项。")
     return "\n".join(lines)
 

@@ -17,6 +17,11 @@ from gradbot.cases.contacts import format_contact
 from gradbot.cases.models import Case, CaseHistory, Student
 
 
+def format_time(value: datetime) -> str:
+    """``2026-05-10`` for a date-only 更新时间, else ``2026-05-10 14:30``."""
+    return f"{value:%Y-%m-%d}" if (value.hour, value.minute, value.second) == (0, 0, 0) else f"{value:%Y-%m-%d %H:%M}"
+
+
 @dataclass(frozen=True)
 class CaseView:
     """One case as a student sees it."""
@@ -71,7 +76,7 @@ def format_cases(views: list[CaseView], english: bool = False) -> str:
         step = f" ({view.status_position}/{view.status_count})" if english and view.status_position else (
             f"（第 {view.status_position}/{view.status_count} 步）" if view.status_position else "")
         if english:
-            lines = [f"• {view.type_name}: {view.status}{step}", f"  Last update: {view.updated_at:%Y-%m-%d %H:%M}"]
+            lines = [f"• {view.type_name}: {view.status}{step}", f"  Last update: {format_time(view.updated_at)}"]
             if view.note:
                 lines.append(f"  Note: {view.note}")
             if view.next_step:
@@ -79,7 +84,7 @@ def format_cases(views: list[CaseView], english: bool = False) -> str:
             if view.contact:
                 lines.append(f"  Contact: {view.contact}")
         else:
-            lines = [f"• {view.type_name}：{view.status}{step}", f"  更新时间：{view.updated_at:%Y-%m-%d %H:%M}"]
+            lines = [f"• {view.type_name}：{view.status}{step}", f"  更新时间：{format_time(view.updated_at)}"]
             if view.note:
                 lines.append(f"  备注：{view.note}")
             if view.next_step:

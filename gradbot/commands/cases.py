@@ -1,0 +1,120 @@
+"""Staff commands for the case-status database.
+
+``gradbot db upgrade`` (apply migrations), ``gradbot db current``,
+``gradbot cases import FILE [--apply] [--strict]``, ``gradbot cases show STUDENT_ID``
+and ``gradbot bind-code STUDENT_ID``. Every command migrates the database first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="case-status database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_sub.add_parser("upgrade", help="apply all migrations (safe to repeat; never drops data)").set_defaults(func=run_upgrade)
+    db_sub.add_parser("current", help="print the schema revision").set_defaults(func=run_current)
+
+    cases = sub.add_parser("cases", help="staff import and lookup of students' cases")
+    cases_sub = cases.add_subparsers(dest="cases_command", metavar="CASES_COMMAND", required=True)
+    imp = cases_sub.add_parser("import", help="import a CSV/XLSX spreadsheet (preview unless --apply)")
+    imp.add_argument("file", type=Path, help="CSV (UTF-8 or GBK) or XLSX with 学号, 事项, 状态 … columns")
+    imp.add_argument("--apply", action="store_true", help="write the valid rows (in one transaction)")
+    imp.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
+    imp.add_argument("--limit", type=int, default=50, help="rows listed per section (default 50)")
+    imp.set_defaults(func=run_import)
+    show = cases_sub.add_parser("show", help="print a student's cases and history")
+    show.add_argument("student_id")
+    show.set_defaults(func=run_show)
+
+    code = sub.add_parser("bind-code", help="issue a one-time binding code and Telegram link for a student")
+    code.add_argument("student_id")
+    code.set_defaults(func=run_bind_code)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    from gradbot.cases.db import current_revision, database_url, upgrade
+    from gradbot.logsetup import redact
+
+    upgrade()
+    print(f"database at revision {current_revision()} ({redact(_safe_url(database_url()))})")
+    return 0
+
+
+def run_current(args: argparse.Namespace) -> int:
+    from gradbot.cases.db import current_revision, head_revision
+
+    current, head = current_revision(), head_revision()
+    print(f"current: {current or '(empty)'}; newest: {head}")
+    return 0 if current == head else 1
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from gradbot.cases.importer import format_report, import_file
+
+    report = import_file(
+        args.file, apply=args.apply, strict=args.strict,
+        changed_by=f"import:{args.file.name} ({getpass.getuser()})", progress=None,
+    )
+    print(format_report(report, limit=args.limit))
+    return 1 if report.refused else 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from gradbot.cases.catalog import LEVEL_NAMES, load_catalog
+    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.cases.models import Student, TelegramBinding
+    from gradbot.cases.status import history_for, status_message
+
+    upgrade()
+    with session_scope() as session:
+        student = session.get(Student, args.student_id.strip())
+        if student is None:
+            print(f"没有学号为 {args.student_id} 的学生", file=sys.stderr)
+            return 1
+        bindings = session.execute(select(func.count()).select_from(TelegramBinding).where(
+            TelegramBinding.student_id == student.student_id, TelegramBinding.unbound_at.is_(None))).scalar_one()
+        print(f"{student.student_id} {student.name} {LEVEL_NAMES.get(student.level or '', '层次未知')} "
+              f"{student.college or ''}；Telegram 绑定 {bindings} 个")
+        print(status_message(session, student.student_id))
+        history = history_for(session, student.student_id)
+        catalog = load_catalog()
+        print("\n变更历史：" if history else "\n（无变更历史）")
+        for item in history:
+            case_type = catalog.get(item.case_type)
+            change = f"{item.old_status} → {item.new_status}" if item.old_status else f"新建：{item.new_status}"
+            print(f"  {item.changed_at:%Y-%m-%d %H:%M} UTC  {case_type.name if case_type else item.case_type}  {change}"
+                  f"  （表格时间 {item.source_updated_at:%Y-%m-%d %H:%M}，{item.changed_by}）"
+                  + (f"  备注：{item.note}" if item.note else ""))
+    return 0
+
+
+def run_bind_code(args: argparse.Namespace) -> int:
+    from gradbot.cases.binding import UnknownStudent, issue_code
+    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.settings import get_settings
+
+    upgrade()
+    try:
+        with session_scope() as session:
+            code, link = issue_code(session, args.student_id)
+    except UnknownStudent:
+        print(f"没有学号为 {args.student_id} 的学生：请先导入该学生的办理记录", file=sys.stderr)
+        return 1
+    hours = get_settings().bind_code_ttl_hours
+    print(f"绑定码：{code}（{hours} 小时内有效，只能使用一次）")
+    print(f"Telegram 链接：{link}")
+    print("请把绑定码或链接交给学生本人；系统只保存绑定码的哈希，无法再次查看。")
+    return 0
