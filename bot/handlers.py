@@ -86,7 +86,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/bind`` -> ``/bind`` (the action explains); ``/bind CODE`` -> bind with CODE."""
-    code = context.args[0].strip() if context.args else ""
+    code = " ".join(context.args or []).strip()  # "K7PQ M2XA" typed with a space is one code
     trigger = bind_trigger(code) if code else "/bind"
     await _personal_trigger(update, context, trigger, "/bind <code>" if code else "/bind")
 

@@ -37,7 +37,12 @@ _STRING_PARAMS = {
 class Call:
     method: str
     params: dict[str, Any]
+    status: int = 200  # the HTTP status the fake answered with
     at: float = field(default_factory=time.monotonic)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
 
 
 class FakeBotApi:
@@ -75,6 +80,7 @@ class FakeBotApi:
         async with self._changed:  # release long-polls so the server can close at once
             self._closing = True
             self._changed.notify_all()
+        await asyncio.sleep(0.05)  # let the released long-polls answer
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -114,8 +120,11 @@ class FakeBotApi:
         return [c for c in self.calls if c.method == method]
 
     def sent_to(self, chat_id: int) -> list[Call]:
-        """``sendMessage`` calls to one chat, in order."""
-        return [c for c in self.calls if c.method == "sendMessage" and int(c.params.get("chat_id", 0)) == chat_id]
+        """Messages delivered to one chat (successful ``sendMessage`` calls), in order."""
+        return [
+            c for c in self.calls
+            if c.method == "sendMessage" and c.ok and int(c.params.get("chat_id", 0)) == chat_id
+        ]
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.params.get("text", "") for c in self.sent_to(chat_id)]
@@ -149,22 +158,26 @@ class FakeBotApi:
         if token != self.token:
             return _error(401, "Unauthorized")
         params = await _read_params(request)
+        status, body = await self._dispatch(method, params)
         if method != "getUpdates":
             async with self._changed:
-                self.calls.append(Call(method, params))
+                self.calls.append(Call(method, params, status))
                 self._changed.notify_all()
+        return web.json_response(body, status=status)
+
+    async def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         failures = self._failures.get(method)
         if failures:
             status, description = failures.pop(0)
-            return _error(status, description)
+            return status, _error_body(status, description)
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
-            return _error(404, "Not Found: method not found")
+            return 404, _error_body(404, "Not Found: method not found")
         try:
             result = await handler(params)
         except _ApiError as exc:
-            return _error(exc.status, exc.description)
-        return web.json_response({"ok": True, "result": result})
+            return exc.status, _error_body(exc.status, exc.description)
+        return 200, {"ok": True, "result": result}
 
     # --- methods -------------------------------------------------------------------------------
 
@@ -276,7 +289,11 @@ class _ApiError(Exception):
 
 
 def _error(status: int, description: str) -> web.Response:
-    return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+    return web.json_response(_error_body(status, description), status=status)
+
+
+def _error_body(status: int, description: str) -> dict[str, Any]:
+    return {"ok": False, "error_code": status, "description": description}
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:

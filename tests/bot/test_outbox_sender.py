@@ -1,0 +1,145 @@
+"""Outbox notifications through the real bot: once each, across restarts; blocked users skipped."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.app import build_application, running_bot
+from gradbot.cases.db import session_scope
+from gradbot.cases.models import OutboxMessage, Student, TelegramBinding, utcnow
+
+STUDENT = "2191234567"
+
+
+def add_bound_student(url: str, user_id: int, student_id: str = STUDENT) -> None:
+    with session_scope(url) as session:
+        if session.get(Student, student_id) is None:
+            session.add(Student(student_id=student_id, name="张三", level="master"))
+        session.add(TelegramBinding(telegram_user_id=str(user_id), student_id=student_id))
+
+
+def queue(url: str, user_id: int, text: str, student_id: str = STUDENT, **extra) -> int:
+    with session_scope(url) as session:
+        row = OutboxMessage(telegram_user_id=str(user_id), student_id=student_id, text=text, **extra)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def row(url: str, row_id: int) -> OutboxMessage:
+    with session_scope(url) as session:
+        return session.execute(select(OutboxMessage).where(OutboxMessage.id == row_id)).scalar_one()
+
+
+def binding_blocked(url: str, user_id: int) -> bool:
+    with session_scope(url) as session:
+        return session.execute(
+            select(TelegramBinding.blocked).where(TelegramBinding.telegram_user_id == str(user_id))
+        ).scalar_one()
+
+
+async def wait_status(url: str, row_id: int, status: str, timeout: float = 5.0) -> OutboxMessage:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = row(url, row_id)
+        if current.status == status:
+            return current
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"row {row_id} is {current.status!r}, expected {status!r}")
+        await asyncio.sleep(0.05)
+
+
+async def test_notification_delivered_once_across_a_restart(api, settings, bot_db):
+    add_bound_student(bot_db, 401)
+    first = queue(bot_db, 401, "【办理进度更新】档案转递：已寄出")
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await api.wait_sent(401, 1)
+        sent = await wait_status(bot_db, first, "sent")
+        assert sent.attempts == 1 and sent.sent_at is not None
+        second = queue(bot_db, 401, "【办理进度更新】落户：已办结")  # arrives while running
+        await api.wait_sent(401, 2)
+        await wait_status(bot_db, second, "sent")
+
+    third = queue(bot_db, 401, "【办理进度更新】派遣：已完成")  # queued while the bot is down
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await api.wait_sent(401, 3)
+        await wait_status(bot_db, third, "sent")
+        await asyncio.sleep(0.5)  # several more polling rounds
+    assert api.texts_to(401) == [
+        "【办理进度更新】档案转递：已寄出",
+        "【办理进度更新】落户：已办结",
+        "【办理进度更新】派遣：已完成",
+    ]
+
+
+async def test_blocked_user_marked_and_skipped(api, settings, bot_db):
+    add_bound_student(bot_db, 402)
+    api.block(402)
+    first = queue(bot_db, 402, "【办理进度更新】档案转递：已寄出")
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        skipped = await wait_status(bot_db, first, "skipped")
+        assert "blocked" in skipped.last_error
+        assert binding_blocked(bot_db, 402)
+        second = queue(bot_db, 402, "【办理进度更新】落户：已办结")
+        await wait_status(bot_db, second, "skipped")  # not even tried
+    assert len(api.calls_of("sendMessage")) == 1
+
+
+async def test_unblocked_user_who_writes_again_gets_notifications(api, rasa, settings, bot_db):
+    from fake_bot_api import text_update
+
+    add_bound_student(bot_db, 403)
+    api.block(403)
+    first = queue(bot_db, 403, "第一条")
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await wait_status(bot_db, first, "skipped")
+        api.blocked_chats.discard(403)
+        await api.inject(text_update(403, "三方协议盖章"))
+        await api.wait_sent(403, 1)
+        assert not binding_blocked(bot_db, 403)
+        second = queue(bot_db, 403, "第二条")
+        await wait_status(bot_db, second, "sent")
+    assert api.texts_to(403)[-1] == "第二条"
+
+
+async def test_unbound_student_not_notified(api, settings, bot_db):
+    add_bound_student(bot_db, 404)
+    with session_scope(bot_db) as session:
+        session.execute(TelegramBinding.__table__.update().values(unbound_at=utcnow()))
+    row_id = queue(bot_db, 404, "不该收到")
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await wait_status(bot_db, row_id, "skipped")
+    assert api.sent_to(404) == []
+
+
+async def test_temporary_failure_retried_then_sent_once(api, settings, bot_db):
+    add_bound_student(bot_db, 405)
+    api.fail_next("sendMessage", 502, "Bad Gateway")
+    row_id = queue(bot_db, 405, "重试后送达")
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        sent = await wait_status(bot_db, row_id, "sent")
+    assert sent.attempts == 2
+    assert api.texts_to(405) == ["重试后送达"]
+
+
+async def test_interrupted_send_is_not_resent(api, settings, bot_db):
+    """A row a crashed sender left in ``sending``: delivery unknown -> failed, never sent twice."""
+    add_bound_student(bot_db, 406)
+    stale = queue(bot_db, 406, "可能已送达", status="sending", attempts=1, claimed_at=utcnow() - timedelta(hours=1))
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        failed = await wait_status(bot_db, stale, "failed")
+        assert "delivery unknown" in failed.last_error
+    assert api.sent_to(406) == []
+
+
+async def test_two_senders_never_send_the_same_row(api, settings, bot_db):
+    add_bound_student(bot_db, 407)
+    ids = [queue(bot_db, 407, f"通知 {i}") for i in range(10)]
+    async with running_bot(build_application(settings, outbox_interval_s=0.05), settings):
+        async with running_bot(build_application(settings, outbox_interval_s=0.05), settings):
+            for row_id in ids:
+                await wait_status(bot_db, row_id, "sent")
+    assert sorted(api.texts_to(407)) == sorted(f"通知 {i}" for i in range(10))
