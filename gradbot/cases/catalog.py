@@ -7,8 +7,8 @@ a spreadsheet never reaches students. Levels (学历层次) are parsed here too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -59,12 +59,18 @@ class CaseType:
         """The contact key for a student of ``level`` (the default one when not specific)."""
         return dict(self.contacts_by_level).get(level or "", self.contact)
 
+    @cached_property
+    def _status_index(self) -> dict[str, Status]:
+        index = {}
+        for status in reversed(self.statuses):  # the first status wins a clash
+            index.update({_norm(n): status for n in (status.name, status.name_en) if n})
+        return index
+
     def status(self, value: str) -> Status:
         """The status named ``value`` (Chinese or English name); :class:`CatalogError` if none."""
-        wanted = _norm(value)
-        for status in self.statuses:
-            if wanted in (_norm(status.name), _norm(status.name_en)):
-                return status
+        found = self._status_index.get(_norm(value))
+        if found is not None:
+            return found
         allowed = "、".join(s.name for s in self.statuses)
         raise CatalogError(f"未知状态“{value}”（{self.name}可用：{allowed}）")
 
@@ -86,13 +92,19 @@ class Catalog:
     handoff_default_contact: str = "guidance_205"
     handoff_levels: dict = field(default_factory=dict)  # level -> LevelDesk
 
-    def case_type(self, value: str) -> CaseType:
-        """The case type named ``value``; :class:`CatalogError` if unknown."""
-        wanted = _norm(value)
-        for case_type in self.types:
+    @cached_property
+    def _type_index(self) -> dict[str, CaseType]:
+        index = {}
+        for case_type in reversed(self.types):
             names = (case_type.key, case_type.name, case_type.name_en, *case_type.aliases)
-            if wanted in {_norm(n) for n in names if n}:
-                return case_type
+            index.update({_norm(n): case_type for n in names if n})
+        return index
+
+    def case_type(self, value: str) -> CaseType:
+        """The case type named ``value`` (key, Chinese name or alias); :class:`CatalogError` if unknown."""
+        found = self._type_index.get(_norm(value))
+        if found is not None:
+            return found
         known = "、".join(f"{t.name}({t.key})" for t in self.types)
         raise CatalogError(f"未知事项“{value}”（可用：{known}）")
 
@@ -106,7 +118,7 @@ class Catalog:
 
 
 def _norm(value: str | None) -> str:
-    return re.sub(r"[\s\u3000]+", "", str(value or "")).lower()
+    return "".join(str(value or "").split()).lower()  # drops all whitespace, full-width spaces included
 
 
 def parse_level(value: str | None) -> str | None:

@@ -62,6 +62,8 @@ def get_engine(url: str | None = None) -> Engine:
                 kwargs["connect_args"] = {"timeout": 10, "check_same_thread": False}
             else:
                 kwargs["pool_pre_ping"] = True
+                if make_url(url).get_backend_name() == "postgresql" and make_url(url).get_driver_name() == "psycopg2":
+                    kwargs["executemany_mode"] = "values_plus_batch"  # batched UPDATEs for the import
             engine = create_engine(url, **kwargs)
             if is_sqlite:
                 event.listen(engine, "connect", _sqlite_pragmas)

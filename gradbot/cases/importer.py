@@ -51,6 +51,7 @@ _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
     "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
 )
+_SIMPLE_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 MAX_LENGTHS = {"name": 100, "college": 100, "office": 100}
 
 
@@ -247,6 +248,10 @@ def parse_datetime(value: object) -> datetime | None:
         return datetime(value.year, value.month, value.day)
     text = _text(value)
     text = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", text).strip()
+    simple = _SIMPLE_DATE.match(text)
+    if simple:  # the common shapes, without strptime's cost
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in simple.groups())
+        return datetime(year, month, day, hour, minute, second)  # ValueError for 2026-02-30
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt)
