@@ -1,0 +1,66 @@
+"""``gradbot run``: start the whole assistant; ``gradbot chat``: chat with a running one.
+
+``run`` migrates the database, starts the action server and the Rasa server, then the
+Telegram bot when ``TELEGRAM_BOT_TOKEN`` is set, or else a chat in this terminal.
+Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="start the assistant (Telegram bot, or a terminal chat without a token)")
+    run.add_argument("--chat", action="store_true", help="use the terminal chat even when a Telegram token is set")
+    run.set_defaults(func=run_assistant)
+    chat = sub.add_parser("chat", help="chat in the terminal with the Rasa server at RASA_URL")
+    chat.set_defaults(func=run_chat)
+
+
+def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
+    from bot.rasa_client import RasaClient
+    from gradbot.terminal_chat import chat
+
+    async def main() -> None:
+        client = RasaClient(rasa_url, timeout_s)
+        try:
+            await chat(client)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+
+
+def run_assistant(args: argparse.Namespace) -> int:
+    from gradbot.cases.db import upgrade
+    from gradbot.settings import get_settings
+    from gradbot.stack import RasaStack, port_of
+
+    settings = get_settings()
+    upgrade()
+    action_port = port_of(settings.action_server_url, 5055)
+    with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port) as stack:
+        settings = dataclasses.replace(settings, rasa_url=stack.rasa_url)
+        if settings.telegram_token and not args.chat:
+            from bot.app import run_bot
+
+            run_bot(settings)
+        else:
+            if not settings.telegram_token:
+                print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.")
+            _terminal_chat(stack.rasa_url, settings.rasa_timeout_s)
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from gradbot.settings import get_settings
+
+    settings = get_settings()
+    _terminal_chat(settings.rasa_url, settings.rasa_timeout_s)
+    return 0

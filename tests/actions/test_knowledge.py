@@ -1,0 +1,140 @@
+"""The knowledge-base actions with rasa_sdk's CollectingDispatcher and hand-built trackers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.knowledge as knowledge
+from actions.knowledge import ActionAnswerFaq, ActionFallback, choose_faq_payload
+from actions.small_talk import ActionSmallTalk
+from gradbot.settings import PROJECT_ROOT, get_settings
+
+
+@pytest.fixture
+def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's policies/ that the actions read (reload checked on every call)."""
+    directory = tmp_path / "policies"
+    shutil.copytree(PROJECT_ROOT / "policies", directory)
+    monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
+    monkeypatch.setenv("KB_RELOAD_SECONDS", "0")
+    get_settings.cache_clear()
+    knowledge.knowledge_store.cache_clear()
+    yield directory
+    get_settings.cache_clear()
+    knowledge.knowledge_store.cache_clear()
+
+
+def tracker(text: str, ranking: dict[str, float], entities: list | None = None) -> Tracker:
+    top = max(ranking, key=ranking.get)
+    latest = {
+        "text": text,
+        "intent": {"name": top, "confidence": ranking[top]},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in sorted(ranking.items(), key=lambda x: -x[1])],
+        "entities": entities or [],
+    }
+    return Tracker("tg-7", {}, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
+
+
+def run(action, t: Tracker) -> tuple[list[dict], dict]:
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, t, {})
+    payloads = [m["custom"]["gradbot"] for m in dispatcher.messages if m.get("custom")]
+    assert len(payloads) == 1 and dispatcher.messages[-1].get("custom"), "exactly one payload, last"
+    return [m for m in dispatcher.messages if not m.get("custom")], payloads[0]
+
+
+def test_answers_the_matching_entry_with_contact_and_date(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("报到证现在还发吗，丢了能补办吗", {"ask_dispatch": 0.95}))
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "dispatch.report_card"
+    text = shown[0]["text"]
+    assert "📍" in text and "2026-" in text  # contact block and last-checked date
+    assert payload["intent"] == "ask_dispatch" and payload["confidence"] == 0.95
+
+
+def test_english_question_gets_the_english_answer(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("How do I register online for studying abroad?", {"ask_abroad": 0.9}))
+    assert payload["faq_id"] == "abroad.registration"
+    assert "Last checked" in shown[0]["text"]
+
+
+def test_unrelated_text_is_not_answered_confidently(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("zzzz qqqq", {"ask_general": 0.3, "out_of_scope": 0.3}))
+    assert payload["outcome"] == "fallback" and payload["faq_id"] is None
+    assert "/human" in shown[0]["text"]
+
+
+def test_choose_button_answers_that_entry_exactly(policies: Path) -> None:
+    entities = [{"entity": "faq_id", "value": "shanghai.timeline"}]
+    _, payload = run(ActionAnswerFaq(), tracker('/choose_faq{"faq_id":"shanghai.timeline"}', {"choose_faq": 1.0}, entities))
+    assert payload == {**payload, "outcome": "faq", "faq_id": "shanghai.timeline"}
+
+
+def test_choose_button_for_a_removed_entry_falls_back(policies: Path) -> None:
+    entities = [{"entity": "faq_id", "value": "shanghai.gone"}]
+    _, payload = run(ActionAnswerFaq(), tracker("/choose_faq", {"choose_faq": 1.0}, entities))
+    assert payload["outcome"] == "fallback"
+
+
+def test_clarify_buttons_are_short_payloads_of_known_entries(policies: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradbot.knowledge import answering
+
+    monkeypatch.setattr(answering, "CLARIFY_MARGIN", 10.0)  # force a close call
+    shown, payload = run(ActionAnswerFaq(), tracker("上海落户", {"ask_shanghai": 0.8}))
+    assert payload["outcome"] == "clarify" and len(payload["options"]) >= 2
+    buttons = shown[0]["buttons"]
+    assert [json.loads(b["payload"][len("/choose_faq"):])["faq_id"] for b in buttons[:-1]] == payload["options"]
+    assert all(len(b["payload"].encode()) <= 64 for b in buttons)
+    assert buttons[-1]["payload"] == "/handoff"
+
+
+def test_an_edit_takes_effect_without_restart(policies: Path) -> None:
+    path = policies / "general.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("entries:", """entries:
+  - id: general.parking
+    title: 校内停车
+    questions: [来中心办事车停哪里, 就创中心附近哪里能停车, 开车去205室停车场在哪]
+    answer: 测试用停车说明。
+    contact: guidance_205
+    source: test
+    updated: 2026-11-01
+""", 1), encoding="utf-8")
+    _, payload = run(ActionAnswerFaq(), tracker("去205办事开车的话停哪里", {"ask_general": 0.9}))
+    assert payload["faq_id"] == "general.parking"
+
+
+def test_a_broken_edit_keeps_the_last_good_version(policies: Path) -> None:
+    run(ActionAnswerFaq(), tracker("报到证还需要吗", {"ask_dispatch": 0.9}))  # loads the good version
+    (policies / "dispatch.yml").write_text("topic: dispatch\nentries:\n  - id: [broken\n", encoding="utf-8")
+    _, payload = run(ActionAnswerFaq(), tracker("报到证还需要吗", {"ask_dispatch": 0.9}))
+    assert payload["faq_id"] == "dispatch.report_card"
+
+
+def test_fallback_says_what_the_assistant_covers(policies: Path) -> None:
+    shown, payload = run(ActionFallback(), tracker("食堂几点开门", {"out_of_scope": 0.9}))
+    assert payload["outcome"] == "fallback"
+    assert "上海落户" in shown[0]["text"]
+
+
+def test_choose_faq_payload_fits_telegram_callback_data() -> None:
+    assert len(choose_faq_payload("dispatch.destination_registration").encode()) <= 64
+
+
+@pytest.mark.parametrize("intent,outcome", [("greet", "greet"), ("thanks", "thanks"), ("goodbye", "goodbye"),
+                                            ("bot_challenge", "bot_challenge"), ("help", "other")])
+def test_small_talk_uses_domain_responses(intent: str, outcome: str) -> None:
+    dispatcher = CollectingDispatcher()
+    ActionSmallTalk().run(dispatcher, tracker("你好", {intent: 0.99}), {})
+    assert dispatcher.messages[0]["response"] == f"utter_{intent}"
+    assert dispatcher.messages[-1]["custom"]["gradbot"]["outcome"] == outcome
+
+
+def test_small_talk_in_english_uses_english_responses() -> None:
+    dispatcher = CollectingDispatcher()
+    ActionSmallTalk().run(dispatcher, tracker("hello there", {"greet": 0.99}), {})
+    assert dispatcher.messages[0]["response"] == "utter_greet_en"

@@ -1,0 +1,38 @@
+"""The terminal chat, against a Rasa REST stand-in (httpx MockTransport)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+
+from bot.rasa_client import RasaClient
+from gradbot.terminal_chat import chat, render
+
+
+def test_render_numbers_buttons_and_hides_payloads() -> None:
+    text, payloads = render([
+        {"text": "您是想问：", "buttons": [{"title": "网签", "payload": "/p1"}, {"title": "盖章", "payload": "/p2"}]},
+        {"custom": {"gradbot": {"outcome": "clarify"}}},
+    ])
+    assert text == "您是想问：\n  [1] 网签\n  [2] 盖章" and payloads == ["/p1", "/p2"]
+
+
+async def test_chat_sends_button_payload_for_a_number_and_survives_rasa_errors() -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = json.loads(request.content)["message"]
+        sent.append(message)
+        if message == "boom":
+            return httpx.Response(500)
+        return httpx.Response(200, json=[{"text": f"re:{message}", "buttons": [{"title": "B", "payload": "/choose"}]}])
+
+    client = RasaClient("http://rasa.test", 2.0, transport=httpx.MockTransport(handler))
+    inputs = iter(["你好", "1", "boom", "x" * 5000, "/quit"])
+    out = io.StringIO()
+    await chat(client, read=lambda: next(inputs), out=out)
+    await client.aclose()
+    assert sent[:3] == ["你好", "/choose", "boom"] and len(sent[3]) == 1000
+    assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue() and "消息过长" in out.getvalue()
