@@ -71,7 +71,7 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(processor)
-        .connection_pool_size(max_concurrent_updates)
+        .connection_pool_size(32)
         .pool_timeout(10.0)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -170,11 +170,15 @@ def webhook_options(settings: Settings) -> dict:
     )
 
 
-def run_bot(settings: Settings) -> None:
-    """Run the bot until SIGINT/SIGTERM (blocking): webhook when configured, else polling."""
-    application = build_application(settings)
+def run_bot(settings: Settings, application: Optional[Application] = None) -> None:
+    """Run the bot until SIGINT/SIGTERM (blocking): webhook when configured, else polling.
+
+    ``application`` (from :func:`build_application`) lets callers change the wiring options.
+    Outside the main thread no signal handlers are installed (stop the loop instead).
+    """
+    application = application or build_application(settings)
     in_main_thread = threading.current_thread() is threading.main_thread()
-    stop_signals = None if not in_main_thread else handlers_stop_signals()
+    stop_signals = _stop_signals() if in_main_thread else None
     if settings.telegram_webhook_url:
         options = webhook_options(settings)
         logger.info("Telegram bot: webhook on %s:%s/%s", options["listen"], options["port"], options["url_path"])
@@ -191,7 +195,7 @@ def run_bot(settings: Settings) -> None:
     logger.info("Telegram bot stopped")
 
 
-def handlers_stop_signals() -> tuple:
+def _stop_signals() -> tuple:
     import signal
 
     return (signal.SIGINT, signal.SIGTERM)

@@ -52,6 +52,7 @@ class FakeBotApi:
         self.token = token
         self.send_delay_s = send_delay_s
         self.calls: list[Call] = []
+        self._delivered: dict[int, list[Call]] = {}  # chat id -> successful sendMessage calls
         self.blocked_chats: set[int] = set()
         self.webhook: dict[str, Any] = {}
         self._updates: list[dict[str, Any]] = []
@@ -121,10 +122,7 @@ class FakeBotApi:
 
     def sent_to(self, chat_id: int) -> list[Call]:
         """Messages delivered to one chat (successful ``sendMessage`` calls), in order."""
-        return [
-            c for c in self.calls
-            if c.method == "sendMessage" and c.ok and int(c.params.get("chat_id", 0)) == chat_id
-        ]
+        return list(self._delivered.get(chat_id, ()))
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [c.params.get("text", "") for c in self.sent_to(chat_id)]
@@ -144,7 +142,7 @@ class FakeBotApi:
 
     async def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until at least ``count`` messages went to ``chat_id``; returns them."""
-        await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, timeout)
+        await self.wait_for(lambda: len(self._delivered.get(chat_id, ())) >= count, timeout)
         return self.sent_to(chat_id)
 
     async def wait_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
@@ -160,8 +158,11 @@ class FakeBotApi:
         params = await _read_params(request)
         status, body = await self._dispatch(method, params)
         if method != "getUpdates":
+            call = Call(method, params, status)
             async with self._changed:
-                self.calls.append(Call(method, params, status))
+                self.calls.append(call)
+                if method == "sendMessage" and call.ok:
+                    self._delivered.setdefault(int(params["chat_id"]), []).append(call)
                 self._changed.notify_all()
         return web.json_response(body, status=status)
 
