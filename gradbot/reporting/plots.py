@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
 FONT = "DejaVu Sans"  # ships with matplotlib
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 DAY_SERIES = (  # (label, outcomes, colour): stacked bottom to top
     ("answered (faq)", ("faq",), "#2e7d32"),
     ("clarify", ("clarify",), "#9ccc65"),
@@ -33,7 +34,7 @@ def _svg(figure: Figure) -> str:
     with matplotlib.rc_context({"svg.fonttype": "path", "font.family": FONT}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    svg = text[text.find("<svg"):]
+    svg = _METADATA.sub("", text[text.find("<svg"):])  # RDF boilerplate naming external vocabularies
     # let the page scale the chart: keep the viewBox, drop the fixed size of the root element
     head_end = svg.index(">")
     head = re.sub(r'\s(?:width|height)="[^"]*"', "", svg[:head_end])

@@ -44,7 +44,7 @@ def _summary(report: Report) -> str:
         ("对话（学生）数", str(report.session_count), "按匿名会话计，同一学生计一次"),
         ("无需人工直接解答", _percent(report.answered_share),
          f"知识库类问题 {report.question_count} 条中直接给出答案 {report.outcomes['faq']} 条"),
-        ("反馈 👍 / 👎", f"{report.thumbs_up} / {report.thumbs_down}", "学生对回答的评价"),
+        ("反馈：有用 / 没用", f"{report.thumbs_up} / {report.thumbs_down}", "学生在回答下点的 👍 / 👎"),
     ]
     return '<div class="cards">' + "".join(
         f'<div class="card"><div>{_e(title)}</div><div class="value">{_e(value)}</div><div class="muted">{_e(note)}</div></div>'
@@ -72,17 +72,17 @@ def _top_entries(report: Report) -> str:
         title = _e(usage.title) + ("" if usage.in_knowledge_base else ' <span class="muted">（条目已不在知识库中）</span>')
         rows.append(f'<tr><td class="num">{rank}</td><td>{title}</td><td><code>{_e(usage.faq_id)}</code></td>'
                     f'<td class="num">{usage.answers}</td><td class="num">{usage.thumbs_up}</td><td class="num">{usage.thumbs_down}</td></tr>')
-    return ("<table><tr><th>#</th><th>条目标题</th><th>编号 id</th><th>回答次数</th><th>👍</th><th>👎</th></tr>"
+    return ("<table><tr><th>#</th><th>条目标题</th><th>编号 id</th><th>回答次数</th><th>👍 有用</th><th>👎 没用</th></tr>"
             + "".join(rows) + "</table>")
 
 
 def _groups(report: Report, csv_name: str | None) -> str:
     if not report.groups:
-        return '<p class="empty">该时间段内没有未能回答或被点 👎 的问题。</p>'
+        return '<p class="empty">该时间段内没有未能回答或被点“没用”的问题。</p>'
     total = sum(g.size for g in report.groups)
     parts = [f"<p>共 {total} 条问题，按相似程度分成 {len(report.groups)} 组（组越大，越值得优先补充）。"
-             "“最接近的现有条目”相似度较高时，通常只需把这些问法加到该条目的 <code>questions</code> 里；"
-             "相似度很低时，说明需要新增条目。</p>"]
+             "如果“最接近的现有条目”说的正是同一件事，只需把这些问法加到该条目的 <code>questions</code> 里；"
+             "否则需要新增条目（相似度只是文字上的接近程度，请以内容为准）。</p>"]
     for group in report.groups[:MAX_GROUPS_SHOWN]:
         examples = "".join(f"<li>{_e(text)}</li>" for text in group.examples)
         more = group.size - len(group.examples)
@@ -93,7 +93,7 @@ def _groups(report: Report, csv_name: str | None) -> str:
             nearest = "知识库中没有可比较的条目"
         parts.append(
             f'<div class="group"><h3>第 {group.id} 组：{group.size} 条 · {group.sessions} 个对话'
-            f'<span class="muted">（未能回答 {group.fallbacks}，👎 {group.thumbs_down}）</span></h3>'
+            f'<span class="muted">（未能回答 {group.fallbacks}，回答被点 👎 没用 {group.thumbs_down}）</span></h3>'
             f"<div>代表问题：<strong>{_e(group.representative)}</strong></div>"
             f"<ul>{examples}</ul>"
             + (f'<div class="muted">另有 {more} 条相同或相似的问法</div>' if more > 0 else "")
@@ -127,6 +127,6 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
         f'<div class="chart">{messages_per_hour_svg(report.per_hour)}</div>',
         "<h2>回答结果</h2>", _outcomes(report),
         "<h2>回答最多的知识库条目</h2>", _top_entries(report),
-        "<h2>下一步该补充什么：未能回答或被点 👎 的问题（按相似度分组）</h2>", _groups(report, csv_name),
+        "<h2>下一步该补充什么：未能回答或被点“没用”的问题（按相似度分组）</h2>", _groups(report, csv_name),
     ])
     return head + body + "</body></html>"
