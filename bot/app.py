@@ -24,6 +24,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseRateLimiter,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -110,6 +111,7 @@ def _add_handlers(application: Application) -> None:
         MessageHandler(both & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text_message)
     )
     application.add_handler(CallbackQueryHandler(handlers.callback_query))
+    application.add_handler(ChatMemberHandler(handlers.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.error_handler)
 
 
@@ -174,11 +176,25 @@ def run_bot(settings: Settings, application: Optional[Application] = None) -> No
     """Run the bot until SIGINT/SIGTERM (blocking): webhook when configured, else polling.
 
     ``application`` (from :func:`build_application`) lets callers change the wiring options.
-    Outside the main thread no signal handlers are installed (stop the loop instead).
+    Outside the main thread no signal handlers are installed; stop it from another thread
+    with ``loop.call_soon_threadsafe(application.stop_running)``.
     """
     application = application or build_application(settings)
     in_main_thread = threading.current_thread() is threading.main_thread()
     stop_signals = _stop_signals() if in_main_thread else None
+    own_loop = None
+    if not in_main_thread:  # PTB runs on the thread's current loop; a fresh thread has none
+        own_loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(own_loop)
+    try:
+        _run(application, settings, stop_signals)
+    finally:
+        if own_loop is not None:
+            own_loop.close()
+    logger.info("Telegram bot stopped")
+
+
+def _run(application: Application, settings: Settings, stop_signals: Optional[tuple]) -> None:
     if settings.telegram_webhook_url:
         options = webhook_options(settings)
         logger.info("Telegram bot: webhook on %s:%s/%s", options["listen"], options["port"], options["url_path"])
@@ -192,7 +208,6 @@ def run_bot(settings: Settings, application: Optional[Application] = None) -> No
             stop_signals=stop_signals,
             close_loop=False,
         )
-    logger.info("Telegram bot stopped")
 
 
 def _stop_signals() -> tuple:

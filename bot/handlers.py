@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
-from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
@@ -186,6 +186,19 @@ async def callback_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await send_text(context, chat, texts.GROUP_PRIVATE_ONLY.format(link=_private_link(context)))
         return
     await relay(update, context, payload, shown_text=payload)
+
+
+async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A student blocked (``kicked``) or unblocked the bot in their private chat: keep
+    ``telegram_bindings.blocked`` in step so the outbox skips or resumes them."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        await services(context).store.set_blocked(str(change.from_user.id), True)
+    elif status == ChatMemberStatus.MEMBER:
+        await services(context).store.set_blocked(str(change.from_user.id), False)
 
 
 # --- relaying to Rasa ---------------------------------------------------------------------

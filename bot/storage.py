@@ -40,12 +40,29 @@ class ConversationStore:
     def forget_reachable(self, sender: str) -> None:
         self._reachable.discard(sender)
 
-    def _unblock_sync(self, sender: str) -> None:
+    async def set_blocked(self, sender: str, blocked: bool) -> None:
+        """Telegram told us the user blocked (or unblocked) the bot."""
+        if not self.enabled:
+            return
+        try:
+            await asyncio.to_thread(self._set_blocked_sync, sender, blocked)
+        except Exception:
+            logger.warning("could not update the blocked flag", exc_info=True)
+            return
+        if blocked:
+            self._reachable.discard(sender)
+        else:
+            self._reachable.add(sender)
+
+    def _set_blocked_sync(self, sender: str, blocked: bool) -> None:
         from gradbot.cases import outbox
         from gradbot.cases.db import session_scope
 
         with session_scope(self.database_url) as session:
-            outbox.set_blocked(session, sender, False)
+            outbox.set_blocked(session, sender, blocked)
+
+    def _unblock_sync(self, sender: str) -> None:
+        self._set_blocked_sync(sender, False)
 
     async def log_message(
         self,

@@ -119,3 +119,32 @@ async def test_python_m_bot_runs_and_stops_on_sigterm(api, rasa, settings, tmp_p
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_run_bot_in_a_thread_polls_and_stops(api, rasa, settings):
+    import threading
+
+    from bot.app import run_bot
+
+    application = build_application(settings)
+    thread = threading.Thread(target=run_bot, args=(settings, application), daemon=True)
+    thread.start()
+    try:
+        await api.wait_call("setMyCommands", timeout=8)
+        await api.inject(text_update(505, "三方协议盖章"))
+        (answer,) = await api.wait_sent(505, 1)
+        assert "鉴证" in answer.params["text"]
+    finally:
+        for _ in range(100):  # the loop exists once run_polling has started
+            loop = getattr(application, "_Application__loop", None) or _running_loop_of(application)
+            if loop is not None:
+                break
+            await asyncio.sleep(0.05)
+        loop.call_soon_threadsafe(application.stop_running)
+        await asyncio.get_running_loop().run_in_executor(None, thread.join, 10)
+    assert not thread.is_alive()
+
+
+def _running_loop_of(application):
+    task = getattr(application, "_Application__update_fetcher_task", None)
+    return task.get_loop() if task is not None else None

@@ -143,3 +143,36 @@ async def test_two_senders_never_send_the_same_row(api, settings, bot_db):
             for row_id in ids:
                 await wait_status(bot_db, row_id, "sent")
     assert sorted(api.texts_to(407)) == sorted(f"通知 {i}" for i in range(10))
+
+
+def my_chat_member(user_id: int, old: str, new: str) -> dict:
+    from fake_bot_api import BOT_ID, chat, user
+
+    bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "bot"}
+    return {"my_chat_member": {
+        "chat": chat(user_id), "from": user(user_id), "date": 1,
+        "old_chat_member": {"status": old, "user": bot_user, **({"until_date": 0} if old == "kicked" else {})},
+        "new_chat_member": {"status": new, "user": bot_user, **({"until_date": 0} if new == "kicked" else {})},
+    }}
+
+
+async def test_block_and_unblock_updates_keep_the_flag_in_step(api, settings, bot_db):
+    add_bound_student(bot_db, 408)
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await api.inject(my_chat_member(408, "member", "kicked"))
+        for _ in range(100):
+            if binding_blocked(bot_db, 408):
+                break
+            await asyncio.sleep(0.05)
+        assert binding_blocked(bot_db, 408)
+        skipped = queue(bot_db, 408, "不发")
+        await wait_status(bot_db, skipped, "skipped")
+        await api.inject(my_chat_member(408, "kicked", "member"))
+        for _ in range(100):
+            if not binding_blocked(bot_db, 408):
+                break
+            await asyncio.sleep(0.05)
+        assert not binding_blocked(bot_db, 408)
+        sent = queue(bot_db, 408, "恢复发送")
+        await wait_status(bot_db, sent, "sent")
+    assert api.texts_to(408) == ["恢复发送"]
