@@ -78,9 +78,8 @@ def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problems.append(Problem(name, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        line, message = _syntax_error(exc)
+        problems.append(Problem(name, line, message))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(name, 0, f"YAML error: {exc}"))
@@ -88,6 +87,35 @@ def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
     if node is None:
         problems.append(Problem(name, 1, "the file is empty"))
     return node
+
+
+_SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
+    ("end of stream", "a quote (\" or ') is not closed"),
+    ("mapping values are not allowed", "a value contains ': '; put the whole value in quotes"),
+    ("cannot start any token", "use spaces for indentation, not tabs"),
+    ("expected <block end>", "this line's indentation does not match the lines above it"),
+)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line to name and a message for a YAML syntax error.
+
+    An unclosed quote is reported by PyYAML at the end of the file; the line where the
+    quoted text starts is the one staff need, so that line is named instead.
+    """
+    problem, context = exc.problem or exc.context or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    message = f"YAML syntax error: {problem}"
+    if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+        start = exc.context_mark.line + 1
+        message += f" ({context} that starts at line {start})"
+        if "end of stream" in problem:
+            line = start
+    hints = [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
+    if hints:
+        message += f"; {hints[0]}"
+    return line, message
 
 
 def _line(node: yaml.Node) -> int:
