@@ -189,7 +189,7 @@ async def test_flooding_student_does_not_slow_others(api, rasa, running):
     started = time.monotonic()
     await api.inject(text_update(302, "echo hello"))
     await api.wait_sent(302, 1, timeout=3)
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.5  # the flood alone takes >= 2 s
     assert len(api.sent_to(301)) < 40
     await api.wait_sent(301, 40, timeout=8)
     assert api.texts_to(301) == [f"echo:301:{i}" for i in range(40)]
