@@ -1,0 +1,74 @@
+"""``gradbot kb check`` logic: errors, stale entries, near-duplicate and misrouted questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gradbot.knowledge import checker
+from gradbot.knowledge.checker import check_directory, near_duplicate_questions, stale_entries
+from gradbot.knowledge.loader import load_directory
+from conftest import DISPATCH, RECRUIT
+
+
+def test_clean_directory(policies):
+    report = check_directory(policies, stale_days=100_000)
+    assert (report.error_count, report.warning_count, report.entry_count, report.file_count) == (0, 0, 3, 2)
+
+
+def test_stale_entries_are_warned_with_their_line(policies):
+    kb, _ = load_directory(policies)
+    warnings = stale_entries(kb, stale_days=30, today=dt.date(2026, 12, 15))
+    assert sorted(p.entry_id for p in warnings) == ["dispatch.agreement_stamp", "dispatch.archive_transfer", "recruit.job_fair"]
+    assert all(p.severity == "warning" and "44 days" in p.message and p.line > 0 for p in warnings)
+    assert stale_entries(kb, stale_days=60, today=dt.date(2026, 12, 15)) == []
+
+
+def test_near_duplicate_questions_under_two_ids(policies):
+    (policies / "recruit.yml").write_text(RECRUIT.replace("- 宣讲会信息在哪看", "- 三方协议在哪里盖章啊"), encoding="utf-8")
+    kb, _ = load_directory(policies)
+    (warning,) = near_duplicate_questions(kb)
+    assert warning.entry_id == "recruit.job_fair" and warning.severity == "warning"
+    assert "三方协议在哪里盖章啊" in warning.message and "dispatch.agreement_stamp" in warning.message
+
+
+def test_similar_questions_under_one_id_are_fine(policies):
+    (policies / "dispatch.yml").write_text(DISPATCH.replace("- 三方协议盖章的顺序是什么", "- 三方协议在哪里盖章啊"), encoding="utf-8")
+    kb, _ = load_directory(policies)
+    assert near_duplicate_questions(kb) == []
+
+
+def test_errors_are_counted_and_sorted_by_file_and_line(policies):
+    (policies / "recruit.yml").write_text(RECRUIT.replace("updated: 2026-11-01", "updated: 2026-02-30"), encoding="utf-8")
+    (policies / "dispatch.yml").write_text(DISPATCH.replace("contact: guidance_205", "contact: room_999", 1), encoding="utf-8")
+    report = check_directory(policies, stale_days=100_000)
+    assert report.error_count == 2
+    assert [(p.file.rsplit("/", 1)[-1], p.entry_id) for p in report.problems] == [
+        ("dispatch.yml", "dispatch.agreement_stamp"), ("recruit.yml", "recruit.job_fair")]
+    assert "room_999" in str(report.problems[0]) and "dispatch.yml:4:" in str(report.problems[0])
+    assert "recruit.yml:12:" in str(report.problems[1])
+
+
+class _FakeModel:
+    """Sends every question about 招聘/宣讲 to ask_recruit, everything else to ask_dispatch."""
+
+    def classify(self, text: str) -> tuple[str, float]:
+        return ("ask_recruit", 0.9) if ("招聘" in text or "宣讲" in text) else ("ask_dispatch", 0.8)
+
+
+def test_misrouted_questions_with_a_model(policies, monkeypatch):
+    from gradbot import nlu_model
+
+    (policies / "recruit.yml").write_text(RECRUIT.replace("- 宣讲会信息在哪看", "- 单位来学校的时间表"), encoding="utf-8")
+    monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(lambda cls: _FakeModel()))
+    report = check_directory(policies, stale_days=100_000, with_model=True)
+    (warning,) = report.problems
+    assert warning.entry_id == "recruit.job_fair" and "单位来学校的时间表" in warning.message
+    assert "ask_dispatch" in warning.message and warning.severity == "warning"
+
+
+def test_with_model_but_no_trained_model(policies, monkeypatch):
+    from gradbot import nlu_model
+
+    monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(lambda cls: None))
+    (warning,) = checker.misrouted_questions(load_directory(policies)[0])
+    assert "gradbot train" in warning.message

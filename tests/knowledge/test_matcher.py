@@ -1,0 +1,44 @@
+"""Ranking entries by similarity to a question."""
+
+from __future__ import annotations
+
+from gradbot.knowledge.loader import load_directory
+from gradbot.knowledge.matcher import Matcher, features
+from gradbot.knowledge.schema import KnowledgeBase
+
+
+def test_features_are_normalised_words_and_character_ngrams():
+    simplified = features("三方协议在哪里盖章？")
+    assert "c:三方" in simplified and "c:协议在" in simplified and "c:？" not in simplified
+    assert any(f.startswith("w:") for f in simplified)
+    assert features("三方協議在哪裡蓋章?") == simplified  # Traditional and half-width punctuation
+    assert features("ＷＨＥＲＥ") == features("where")
+
+
+def test_rank_finds_the_entry_of_a_paraphrase(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    best = matcher.rank("三方协议应该先让谁盖章", limit=3)
+    assert best[0].entry.id == "dispatch.agreement_stamp"
+    assert best[0].score > best[1].score >= best[-1].score and 0 < best[0].score <= 1
+    assert matcher.rank("机要号怎么查")[0].entry.id == "dispatch.archive_transfer"
+    assert matcher.rank("有招聘会吗")[0].entry.id == "recruit.job_fair"
+
+
+def test_rank_with_topics_and_limit(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    assert {m.entry.topic for m in matcher.rank("三方协议在哪里盖章", topics={"recruit"})} == {"recruit"}
+    assert len(matcher.rank("三方协议在哪里盖章", limit=1)) == 1
+    assert len(matcher.rank("三方协议在哪里盖章", limit=10)) == 3
+
+
+def test_traditional_chinese_question_matches(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    assert matcher.rank("檔案寄到哪裡了")[0].entry.id == "dispatch.archive_transfer"
+
+
+def test_empty_question_or_knowledge_base():
+    assert Matcher(KnowledgeBase()).rank("三方协议") == []
+
+
+def test_blank_question(policies):
+    assert Matcher(load_directory(policies)[0]).rank("   ") == []
