@@ -91,6 +91,7 @@ def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
 
 _SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
     ("end of stream", "a quote (\" or ') is not closed"),
+    ("could not find expected ':'", "a 'field: value' line lacks its ':' (a colon and a space after the field name)"),
     ("mapping values are not allowed", "a value contains ': '; put the whole value in quotes"),
     ("cannot start any token", "use spaces for indentation, not tabs"),
     ("expected <block end>", "this line's indentation does not match the lines above it"),
@@ -100,8 +101,8 @@ _SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
 def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     """The line to name and a message for a YAML syntax error.
 
-    An unclosed quote is reported by PyYAML at the end of the file; the line where the
-    quoted text starts is the one staff need, so that line is named instead.
+    PyYAML reports an unclosed quote at the end of the file and a missing ':' on the line
+    after; the line where the broken text starts is the one staff need, so it is named.
     """
     problem, context = exc.problem or exc.context or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
@@ -110,7 +111,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
         start = exc.context_mark.line + 1
         message += f" ({context} that starts at line {start})"
-        if "end of stream" in problem:
+        if "end of stream" in problem or "could not find expected ':'" in problem:
             line = start
     hints = [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
     if hints:

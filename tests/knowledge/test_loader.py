@@ -49,6 +49,7 @@ def test_syntax_errors_name_the_line_and_say_what_to_do(policies):
     cases = {
         "    title: 注意: 招聘会\n": ("title: 招聘会在哪里看", "in quotes"),
         "\ttitle: x\n": ("    title: 招聘会在哪里看", "not tabs"),
+        "    title 招聘会在哪里看\n": ("    title: 招聘会在哪里看", "lacks its ':'"),
         "   contact: market_office\n": ("    contact: market_office", "indentation"),
     }
     for bad_line, (replaces, hint) in cases.items():
