@@ -110,9 +110,10 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     message = f"YAML syntax error: {problem}"
     if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
         start = exc.context_mark.line + 1
-        message += f" ({context} that starts at line {start})"
         if "end of stream" in problem or "could not find expected ':'" in problem:
             line = start
+        else:
+            message += f" ({context} that starts at line {start})"
     hints = [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
     if hints:
         message += f"; {hints[0]}"
