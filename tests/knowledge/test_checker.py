@@ -7,7 +7,7 @@ import datetime as dt
 from gradbot.knowledge import checker
 from gradbot.knowledge.checker import check_directory, near_duplicate_questions, stale_entries
 from gradbot.knowledge.loader import load_directory
-from conftest import DISPATCH, RECRUIT
+from kb_samples import DISPATCH, RECRUIT
 
 
 def test_clean_directory(policies):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from gradbot.knowledge.loader import load_directory, parse_contacts_file, parse_topic_file, topic_files
 from gradbot.settings import PROJECT_ROOT
-from conftest import DISPATCH, RECRUIT
+from kb_samples import DISPATCH, RECRUIT
 
 
 def _errors(problems):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from gradbot.knowledge.store import KnowledgeStore
-from conftest import CONTACTS, DISPATCH, NEW_ENTRY, RECRUIT
+from kb_samples import CONTACTS, DISPATCH, NEW_ENTRY, RECRUIT
 
 
 def test_first_snapshot_serves_every_file(policies):
