@@ -75,7 +75,8 @@ def cluster_questions(texts: Sequence[str], background: Sequence[str] = (),
                       min_similarity: float = MIN_SIMILARITY) -> list[Cluster]:
     """Groups of similar ``texts``, largest first (ties: earliest first).
 
-    Every input index is in exactly one cluster; empty texts form their own groups.
+    Every input index is in exactly one cluster; texts that are empty after normalisation
+    form one group of their own.
     The representative is the most frequent distinct question of the group, ties broken
     by the highest mean similarity to the rest of the group.
     """
@@ -92,8 +93,13 @@ def cluster_questions(texts: Sequence[str], background: Sequence[str] = (),
     if len(nonempty) == 1:
         labels[nonempty[0]] = 1
     elif nonempty:
-        matrix = _vectors([keys[i] for i in nonempty], [question_key(b) for b in background])
-        if len(nonempty) <= MAX_AGGLOMERATIVE:
+        try:
+            matrix = _vectors([keys[i] for i in nonempty], [question_key(b) for b in background])
+        except ValueError:  # no features at all (only punctuation): nothing to compare
+            matrix = None
+        if matrix is None:
+            labels[nonempty] = np.arange(1, len(nonempty) + 1)
+        elif len(nonempty) <= MAX_AGGLOMERATIVE:
             sims = (matrix @ matrix.T).toarray()
             labels[nonempty] = _agglomerative(sims, min_similarity)
         else:

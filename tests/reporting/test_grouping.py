@@ -72,5 +72,10 @@ def test_greedy_clustering_for_large_inputs_keeps_topics_apart(monkeypatch):
     assert any({0, 5} <= g for g in groups)
 
 
+def test_questions_without_any_features_are_kept_apart():
+    clusters = cluster_questions(["、、", "〃〃", "？？", "。"])
+    assert sorted(c.members for c in clusters) == [(0,), (1,), (2, 3)]  # the last two are empty once trimmed
+
+
 def test_no_questions():
     assert cluster_questions([]) == []
