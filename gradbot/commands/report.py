@@ -22,7 +22,7 @@ def _date(text: str) -> date:
 def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write an HTML report of what students asked (default: the last 7 days)")
     report.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day, e.g. 2026-03-01 (Beijing)")
-    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: today)")
+    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: 6 days after --from, else today)")
     report.add_argument("--out", type=Path, metavar="FILE.html", help="default: build/report-<from>_<to>.html")
     report.add_argument("--csv", type=Path, metavar="FILE.csv", help="also export the unanswered questions with their group")
     report.set_defaults(func=run_report)
