@@ -22,9 +22,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.set_defaults(func=run_ask)
 
 
+_RESULTS_OUT = sys.stdout
+
+
 def _emit(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    _RESULTS_OUT.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    _RESULTS_OUT.flush()
+
+
+def _quiet_rasa() -> None:
+    """Keep stdout for JSON lines: Rasa's structlog prints debug lines to stdout by default."""
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+    sys.stdout = sys.stderr  # anything else that prints goes to stderr too
 
 
 def _run(texts: list[str], expects: list[list[str] | None]) -> list[dict]:
@@ -33,6 +49,7 @@ def _run(texts: list[str], expects: list[list[str] | None]) -> list[dict]:
     from gradbot.stack import RasaStack, StackError
     from gradbot.training import latest_model
 
+    _quiet_rasa()
     settings = get_settings()
     model = latest_model(settings.models_dir)
     if model is None:

@@ -3,8 +3,10 @@
 Each entry is represented by its title, keywords and every one of its ``questions``.
 Texts are normalised (:mod:`gradbot.textnorm`) and turned into TF-IDF vectors of
 jieba words plus character 1–3-grams, so typos and word-boundary differences still
-overlap. An entry's score is ``0.7 × best question similarity + 0.3 × mean of its three
-best``. The index is rebuilt from the knowledge base in milliseconds, which is what lets
+overlap; question filler words (怎么, 请问, 吗 …) are dropped first. An entry's score
+mixes its best single question (``BEST_WEIGHT``) with the similarity to the centroid
+of all its texts, which rewards the words an entry's questions share (盖章 for the
+stamping entry) over a long overlap with one question of another entry. The index is rebuilt from the knowledge base in milliseconds, which is what lets
 edits take effect without retraining the NLU model.
 """
 
@@ -27,6 +29,13 @@ log = logging.getLogger(__name__)
 
 JIEBA_DICT_DIR = PROJECT_ROOT / "nlu_data" / "jieba_dict"
 _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uffef!-/:-@\[-`{-~]+")
+BEST_WEIGHT = 0.5
+FILLER_WORDS = frozenset(
+    "请问 问 问下 问一下 一下 想问 想 我 我们 你 你们 的 了 吗 呢 吧 啊 呀 嘛 哦 么 怎么 怎么办 怎样 怎么样 如何 咋 咋办 啥 什么 "
+    "哪 哪里 哪儿 在哪 在哪里 哪个 是 是不是 要 需要 可以 能 能不能 有 有没有 没有 还 都 就 也 这 那 这个 那个 个 和 跟 "
+    "老师 同学 谢谢 您好 你好 please how what where when which who can do does i my the a an to of is are for in on "
+    "about".split()
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,9 @@ def _jieba():  # type: ignore[no-untyped-def]
 def features(text: str) -> list[str]:
     """Word and character n-gram features of a text (after normalisation)."""
     norm = normalize(text)
-    words = [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(norm)) if w]
+    words = [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(norm)) if w and w not in FILLER_WORDS]
     feats = ["w:" + w for w in words]
-    compact = _PUNCT.sub("", norm)
+    compact = "".join(words)
     for n in (1, 2, 3):
         feats.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
     return feats
@@ -76,6 +85,9 @@ class Matcher:
         if docs:
             self._vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, norm="l2")
             self._doc_matrix = self._vectorizer.fit_transform(docs)
+            centroids = np.vstack([np.asarray(self._doc_matrix[self._owners == i].mean(axis=0)) for i in range(len(self.entries))])
+            norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+            self._centroids = centroids / np.where(norms == 0, 1, norms)
 
     def rank(self, question: str, topics: set[str] | None = None, limit: int = 5) -> list[Match]:
         """Entries most similar to ``question``, best first (optionally only in ``topics``)."""
@@ -83,14 +95,15 @@ class Matcher:
             return []
         query = self._vectorizer.transform([question])
         sims = (self._doc_matrix @ query.T).toarray().ravel()
+        centroid_sims = self._centroids @ query.toarray().ravel()
         matches = []
         for index, entry in enumerate(self.entries):
             if topics is not None and entry.topic not in topics:
                 continue
-            own = np.sort(sims[self._owners == index])[::-1]
+            own = sims[self._owners == index]
             if own.size == 0:
                 continue
-            score = 0.7 * float(own[0]) + 0.3 * float(own[:3].mean())
+            score = BEST_WEIGHT * float(own.max()) + (1 - BEST_WEIGHT) * float(centroid_sims[index])
             matches.append(Match(entry, score))
         matches.sort(key=lambda m: m.score, reverse=True)
         return matches[:limit]

@@ -1,0 +1,99 @@
+"""Conversations end to end: the real Rasa server and action server, over the REST channel.
+
+Needs the trained model (``make test`` trains it first); skipped with a notice otherwise.
+The servers run with a temporary data directory, so the case database is a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.request import Request, urlopen
+
+import pytest
+
+from gradbot.settings import Settings, get_settings
+from gradbot.stack import RasaStack
+from gradbot.training import latest_model
+
+pytestmark = pytest.mark.e2e
+
+CASES = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
+2191000001,张三,本科,电信学部,签约派遣,档案已寄出,机要号 JY123,2026-06-20 10:00
+2191000002,李四,硕士,能动学院,上海落户,已盖章寄出,EMS 1234,2026-06-22 10:00
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    settings = get_settings()
+    if latest_model(settings.models_dir) is None:
+        pytest.skip("no trained model (run `make model`)")
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    monkey = pytest.MonkeyPatch()
+    monkey.setenv("GRADBOT_DATA_DIR", str(data_dir))
+    monkey.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    e2e_settings: Settings = dataclasses.replace(settings, data_dir=data_dir)
+    try:
+        with RasaStack(e2e_settings) as running:
+            yield running
+    finally:
+        monkey.undo()
+        get_settings.cache_clear()
+
+
+def say(stack: RasaStack, sender: str, text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = Request(stack.rasa_url + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
+    with urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        messages = json.loads(response.read())
+    payloads = [m["custom"]["gradbot"] for m in messages if isinstance(m.get("custom"), dict)]
+    assert len(payloads) == 1, messages
+    return [m for m in messages if not m.get("custom")], payloads[0]
+
+
+def test_a_policy_question_is_answered_from_the_knowledge_base(stack: RasaStack) -> None:
+    shown, payload = say(stack, "e2e-1", "报到证取消了吗？还要去补办吗")
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "dispatch.report_card"
+    assert payload["intent"] == "ask_dispatch"
+    assert "📍" in shown[0]["text"]
+
+
+def test_a_clarification_button_payload_answers_that_entry(stack: RasaStack) -> None:
+    _, payload = say(stack, "e2e-2", '/choose_faq{"faq_id":"shanghai.timeline"}')
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "shanghai.timeline"
+
+
+def test_out_of_scope_is_refused_politely(stack: RasaStack) -> None:
+    shown, payload = say(stack, "e2e-3", "今天食堂有什么好吃的")
+    assert payload["outcome"] == "fallback"
+    assert "抱歉" in shown[0]["text"]
+
+
+def test_greeting_in_english(stack: RasaStack) -> None:
+    shown, payload = say(stack, "e2e-4", "hello")
+    assert payload["outcome"] == "greet" and "Career Center" in shown[0]["text"]
+
+
+def test_bind_then_status_shows_only_own_cases(stack: RasaStack, tmp_path: Path) -> None:
+    from gradbot.cases.binding import issue_code
+    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.cases.importer import import_file
+
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text(CASES, encoding="utf-8")
+    upgrade()
+    import_file(sheet, apply=True)
+    with session_scope() as session:
+        code = issue_code(session, "2191000001")[0]
+
+    _, payload = say(stack, "e2e-5", "我的派遣办到哪一步了")
+    assert payload["outcome"] == "case_status"
+    shown, payload = say(stack, "e2e-5", f'/bind{{"bind_code":"{code}"}}')
+    assert payload["outcome"] == "bind"
+    shown, payload = say(stack, "e2e-5", "/case_status")
+    text = "\n".join(m.get("text", "") for m in shown)
+    assert payload["outcome"] == "case_status" and "档案已寄出" in text and "上海落户" not in text
