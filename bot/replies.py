@@ -59,7 +59,11 @@ class Turn:
 
 
 def parse_turn(raw: list[dict[str, Any]]) -> Turn:
-    """Split Rasa's reply list into visible messages and the (first) gradbot payload."""
+    """Split Rasa's reply list into visible messages and the (first) gradbot payload.
+
+    Consecutive texts are joined into one message (Rasa's REST channel sends each
+    paragraph separately); a text with buttons ends the message it joins.
+    """
     messages: list[OutgoingMessage] = []
     gradbot: dict[str, Any] = {}
     for item in raw:
@@ -80,6 +84,10 @@ def parse_turn(raw: list[dict[str, Any]]) -> Turn:
         ]
         if not text.strip() and not buttons:
             continue  # e.g. other custom payloads meant for other channels
+        if messages and not messages[-1].buttons and text.strip():
+            # Rasa's REST channel cuts one reply at blank lines: join the parts again
+            messages[-1] = OutgoingMessage(text=f"{messages[-1].text}\n\n{text}", buttons=buttons)
+            continue
         messages.append(OutgoingMessage(text=text, buttons=buttons))
     return Turn(messages=messages, gradbot=gradbot)
 

@@ -105,10 +105,13 @@ class RasaStack:
             model = self.model or latest_model(self.settings.models_dir)
             if model is None:
                 raise StackError("no trained model in models/: run `gradbot train` (or `make model`)")
+            endpoints = self.settings.data_dir / "run" / "endpoints.yml"
+            endpoints.parent.mkdir(parents=True, exist_ok=True)
+            endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}"\n', encoding="utf-8")
             rasa = self._spawn("rasa-server", [
                 sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                 "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", str(endpoints), "--credentials", "credentials.yml",
             ], env)
             self._wait("rasa-server", rasa, f"{self.rasa_url}/status", 180, ready=b"model_file")
         log.info("stack up: rasa %s, actions %s", self.rasa_url if self.start_rasa else "-", self.action_url)

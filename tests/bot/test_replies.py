@@ -84,3 +84,16 @@ def test_feedback_data_and_row_removal():
     remaining = without_feedback_row(markup)
     assert [[b.text for b in row] for row in remaining.inline_keyboard] == [["A"]]
     assert without_feedback_row(codec.keyboard([], feedback_log_id=7)) is None
+
+
+def test_paragraphs_split_by_rasa_are_joined_into_one_message() -> None:
+    from bot.replies import parse_turn
+
+    turn = parse_turn([
+        {"text": "answer"}, {"text": "📍 contact"}, {"text": "🕒 date"},
+        {"text": "您是想问：", "buttons": [{"title": "A", "payload": "/a"}]},
+        {"text": "after buttons"},
+        {"custom": {"gradbot": {"outcome": "faq", "faq_id": "a.b"}}},
+    ])
+    assert [m.text for m in turn.messages] == ["answer\n\n📍 contact\n\n🕒 date\n\n您是想问：", "after buttons"]
+    assert turn.messages[0].buttons[0].payload == "/a" and turn.faq_id == "a.b"
