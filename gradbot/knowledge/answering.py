@@ -9,6 +9,10 @@ topic confidence``) and
 - falls back when even the best entry is barely similar (``MIN_SIMILARITY``), or the
   model is unsure of the topic and the similarity is weak (``WEAK_SIMILARITY``).
 
+An entry of a topic the model all but ruled out (below ``OFF_TOPIC``) is considered
+only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word such as
+"offer" must not carry a salary question into the study-abroad answers.
+
 The thresholds were chosen by leave-one-out runs over the knowledge base's own
 questions (``benchmarks/tune_answering.py``), not on the evaluation set.
 """
@@ -25,6 +29,8 @@ CLARIFY_MARGIN = 0.03
 MIN_SIMILARITY = 0.10
 WEAK_SIMILARITY = 0.22
 CONFIDENT_TOPIC = 0.5
+OFF_TOPIC = 0.1
+STRONG_SIMILARITY = 0.45
 MAX_OPTIONS = 3
 
 
@@ -41,6 +47,8 @@ class Decision:
 def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> Decision:
     """The decision for ``text`` given the NLU's confidence per topic."""
     matches = matcher.rank(text, limit=len(matcher.entries))
+    if topic_confidence:
+        matches = [m for m in matches if topic_confidence.get(m.entry.topic, 0.0) >= OFF_TOPIC or m.score >= STRONG_SIMILARITY]
     scored = sorted(
         ((m, m.score + TOPIC_WEIGHT * topic_confidence.get(m.entry.topic, 0.0)) for m in matches),
         key=lambda pair: pair[1],
