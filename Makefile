@@ -13,6 +13,7 @@ run: $(DEPS_STAMP) $(MODEL_STAMP)
 
 test: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
+	$(BIN)/rasa test core --stories tests/stories --model models --out build/test-stories --fail-on-prediction-errors
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 venv: $(DEPS_STAMP)

@@ -18,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.payload import latest_text, send_payload, wants_english
-from gradbot.knowledge.answering import decide
+from gradbot.knowledge.answering import decide, strong_match
 from gradbot.knowledge.formatting import contact_block, entry_title, format_answer, topics_overview
 from gradbot.knowledge.store import KnowledgeStore, Snapshot
 from gradbot.settings import get_settings
@@ -98,7 +98,11 @@ class ActionAnswerFaq(Action):
 
 
 class ActionFallback(Action):
-    """Politely refuse out-of-scope or unclear messages and say what the assistant covers."""
+    """Politely refuse out-of-scope or unclear messages and say what the assistant covers.
+
+    A message that closely matches one entry's own questions is answered instead (see
+    :func:`gradbot.knowledge.answering.strong_match`): staff may have just added it.
+    """
 
     def name(self) -> Text:
         return "action_fallback"
@@ -106,6 +110,12 @@ class ActionFallback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         snapshot = knowledge_store().snapshot()
         english = wants_english(tracker)
+        text = latest_text(tracker)
+        entry = strong_match(snapshot.matcher, text) if text and not text.startswith("/") else None
+        if entry is not None:
+            dispatcher.utter_message(text=format_answer(entry, snapshot.kb, english))
+            send_payload(dispatcher, tracker, "faq", entry.id)
+            return []
         if english:
             text = ("Sorry, that is outside what I can help with. I answer questions about "
                     f"{topics_overview(snapshot.kb, True)}.")

@@ -42,6 +42,32 @@ def _get(url: str, timeout: float = 2.0) -> bytes:
         return response.read()
 
 
+def endpoints_yaml(settings: Settings, action_url: str) -> str:
+    """The Rasa endpoints file: the action server, and a persistent tracker store.
+
+    Conversations live in the tracker store, so they survive a model reload
+    (``gradbot train --reload``) and a restart: SQLite under the data directory by default,
+    or ``RASA_TRACKER_STORE_URL`` (``redis://host:port/db`` or a PostgreSQL URL).
+    """
+    lines = ["action_endpoint:", f'  url: "{action_url}"', "tracker_store:"]
+    url = urlparse(settings.tracker_store_url) if settings.tracker_store_url else None
+    if url is None:
+        lines += ["  type: SQL", '  dialect: "sqlite"', f'  db: "{settings.data_dir / "rasa-tracker.db"}"']
+    elif url.scheme == "redis":
+        lines += ["  type: redis", f'  url: "{url.hostname or "127.0.0.1"}"', f"  port: {url.port or 6379}",
+                  f"  db: {int((url.path or '/0').strip('/') or 0)}", "  record_exp: 2592000"]
+        if url.password:
+            lines.append(f'  password: "{url.password}"')
+    elif url.scheme.startswith("postgresql"):
+        lines += ["  type: SQL", '  dialect: "postgresql"', f'  url: "{url.hostname or "127.0.0.1"}"', f"  port: {url.port or 5432}",
+                  f'  db: "{url.path.strip("/")}"', f'  username: "{url.username or ""}"']
+        if url.password:
+            lines.append(f'  password: "{url.password}"')
+    else:
+        raise ValueError(f"RASA_TRACKER_STORE_URL must be redis://… or postgresql://…, got scheme {url.scheme!r}")
+    return "\n".join(lines) + "\n"
+
+
 def reload_model(rasa_url: str, model: Path, timeout: float = 300.0) -> None:
     """Ask a running Rasa server to load ``model`` (conversations are kept)."""
     body = ('{"model_file": "%s"}' % model.resolve()).encode()
@@ -107,7 +133,8 @@ class RasaStack:
                 raise StackError("no trained model in models/: run `gradbot train` (or `make model`)")
             endpoints = self.settings.data_dir / "run" / "endpoints.yml"
             endpoints.parent.mkdir(parents=True, exist_ok=True)
-            endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}"\n', encoding="utf-8")
+            endpoints.write_text(endpoints_yaml(self.settings, self.action_url), encoding="utf-8")
+            endpoints.chmod(0o600)  # may hold a tracker-store password
             rasa = self._spawn("rasa-server", [
                 sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                 "--port", str(self.rasa_port), "--interface", "127.0.0.1",

@@ -138,3 +138,18 @@ def test_small_talk_in_english_uses_english_responses() -> None:
     dispatcher = CollectingDispatcher()
     ActionSmallTalk().run(dispatcher, tracker("hello there", {"greet": 0.99}), {})
     assert dispatcher.messages[0]["response"] == "utter_greet_en"
+
+
+def test_fallback_answers_an_entry_it_matches_closely(policies: Path) -> None:
+    path = policies / "general.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("entries:", """entries:
+  - id: general.campus_card
+    title: 毕业离校校园卡
+    questions: [毕业了校园卡里的钱怎么退, 离校时校园卡余额能退吗]
+    answer: 测试用校园卡说明。
+    contact: guidance_205
+    source: test
+    updated: 2026-11-01
+""", 1), encoding="utf-8")
+    shown, payload = run(ActionFallback(), tracker("毕业了校园卡里的钱怎么退呀", {"out_of_scope": 0.9}))
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "general.campus_card"

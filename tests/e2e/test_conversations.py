@@ -97,3 +97,18 @@ def test_bind_then_status_shows_only_own_cases(stack: RasaStack, tmp_path: Path)
     shown, payload = say(stack, "e2e-5", "/case_status")
     text = "\n".join(m.get("text", "") for m in shown)
     assert payload["outcome"] == "case_status" and "档案已寄出" in text and "上海落户" not in text
+
+
+def test_a_model_reload_keeps_the_conversation(stack: RasaStack) -> None:
+    from gradbot.stack import reload_model
+
+    say(stack, "e2e-6", "你好")
+    say(stack, "e2e-6", "网签怎么操作")
+    with urlopen(f"{stack.rasa_url}/conversations/e2e-6/tracker", timeout=30) as response:  # noqa: S310
+        before = len(json.loads(response.read())["events"])
+    reload_model(stack.rasa_url, latest_model(stack.settings.models_dir))
+    with urlopen(f"{stack.rasa_url}/conversations/e2e-6/tracker", timeout=30) as response:  # noqa: S310
+        after = len(json.loads(response.read())["events"])
+    assert after >= before > 5
+    _, payload = say(stack, "e2e-6", "谢谢")
+    assert payload["outcome"] == "thanks"
