@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -20,19 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.payload import latest_text, send_payload, wants_english
 from gradbot.knowledge.answering import decide, strong_match
 from gradbot.knowledge.formatting import contact_block, entry_title, format_answer, topics_overview
-from gradbot.knowledge.store import KnowledgeStore, Snapshot
-from gradbot.settings import get_settings
+from gradbot.knowledge.store import Snapshot
+from gradbot.knowledge.store import default_store as knowledge_store
 
 log = logging.getLogger(__name__)
 TOPIC_INTENT_PREFIX = "ask_"
 GENERAL_CONTACT = "guidance_205"
-
-
-@lru_cache(maxsize=1)
-def knowledge_store() -> KnowledgeStore:
-    """The process-wide store over ``GRADBOT_POLICIES_DIR``."""
-    settings = get_settings()
-    return KnowledgeStore(settings.policies_dir, settings.kb_reload_interval_s)
 
 
 def topic_confidences(tracker: Tracker) -> Dict[str, float]:

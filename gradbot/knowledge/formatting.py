@@ -5,33 +5,27 @@ from __future__ import annotations
 from gradbot.knowledge.schema import Contact, Entry, KnowledgeBase
 
 
+def contact_line(contact: Contact, english: bool = False, full: bool = False) -> str:
+    """Office name, room and phone on one line; ``full`` adds the hours and, below, the note."""
+    name = (contact.name_en or contact.name) if english else contact.name
+    parts = [name]
+    if contact.room and contact.room not in name:
+        parts.append(f"Room {contact.room}" if english else f"{contact.room}室")
+    if contact.phone:
+        parts.append(f"Tel: {contact.phone}" if english else f"电话：{contact.phone}")
+    hours = (contact.hours_en or contact.hours) if english else contact.hours
+    if full and hours:
+        parts.append(hours)
+    text = (" | " if english else "｜").join(parts)
+    note = (contact.note_en if english else contact.note) if full else ""
+    return f"{text}\n{note}" if note else text
+
+
 def contact_block(contact: Contact | None, english: bool = False) -> str:
-    """One or two lines naming the office, room, phone and hours."""
+    """The contact paragraph under an answer (empty without a contact)."""
     if contact is None:
         return ""
-    if english:
-        parts = [contact.name_en or contact.name]
-        if contact.room:
-            parts.append(f"Room {contact.room}")
-        if contact.phone:
-            parts.append(f"Tel: {contact.phone}")
-        if contact.hours_en or contact.hours:
-            parts.append(contact.hours_en or contact.hours)
-        lines = ["📍 Contact: " + " | ".join(parts)]
-        if contact.note_en:
-            lines.append(contact.note_en)
-        return "\n".join(lines)
-    parts = [contact.name]
-    if contact.room and contact.room not in contact.name:
-        parts.append(f"{contact.room}室")
-    if contact.phone:
-        parts.append(f"电话：{contact.phone}")
-    if contact.hours:
-        parts.append(contact.hours)
-    lines = ["📍 联系：" + "｜".join(parts)]
-    if contact.note:
-        lines.append(contact.note)
-    return "\n".join(lines)
+    return ("📍 Contact: " if english else "📍 联系：") + contact_line(contact, english, full=True)
 
 
 def format_answer(entry: Entry, kb: KnowledgeBase, english: bool = False) -> str:

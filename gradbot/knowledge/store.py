@@ -26,6 +26,7 @@ from gradbot.knowledge.loader import (
 )
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
+from gradbot.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +112,16 @@ class KnowledgeStore:
         self._version += 1
         self._snapshot = Snapshot(kb=kb, matcher=Matcher(kb), version=self._version, problems=problems + cross)
         log.info("knowledge base v%d: %d entries in %d topics", self._version, len(kb.entries), len(kb.topics))
+
+
+_default_store: KnowledgeStore | None = None
+
+
+def default_store() -> KnowledgeStore:
+    """The process-wide store over the configured ``GRADBOT_POLICIES_DIR``."""
+    global _default_store
+    settings = get_settings()
+    store = _default_store
+    if store is None or store.directory != settings.policies_dir or store.reload_interval != settings.kb_reload_interval_s:
+        store = _default_store = KnowledgeStore(settings.policies_dir, settings.kb_reload_interval_s)
+    return store

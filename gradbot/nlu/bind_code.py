@@ -9,14 +9,13 @@ adds the ``bind_code`` entity.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from gradbot.nlu.base import StatelessComponent
 
 CODE_ONLY = re.compile(r"^\s*([A-Za-z0-9]{4})[-\s]?([A-Za-z0-9]{4})\s*$")
 
@@ -32,18 +31,8 @@ def code_in(text: str) -> str | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class BindCodeDetector(GraphComponent):
+class BindCodeDetector(StatelessComponent):
     """Overrides the intent with ``bind`` for messages that are only a binding code."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "BindCodeDetector":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set intent ``bind`` and entity ``bind_code`` on code-only messages."""

@@ -10,7 +10,6 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.knowledge as knowledge
 from actions.knowledge import ActionAnswerFaq, ActionFallback, choose_faq_payload
 from actions.small_talk import ActionSmallTalk
 from gradbot.settings import PROJECT_ROOT, get_settings
@@ -24,10 +23,8 @@ def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
     monkeypatch.setenv("KB_RELOAD_SECONDS", "0")
     get_settings.cache_clear()
-    knowledge.knowledge_store.cache_clear()
     yield directory
     get_settings.cache_clear()
-    knowledge.knowledge_store.cache_clear()
 
 
 def tracker(text: str, ranking: dict[str, float], entities: list | None = None) -> Tracker:
