@@ -39,7 +39,8 @@ validate: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
 
 eval: $(DEPS_STAMP) $(MODEL_STAMP)
-	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl; tail -n 1 build/eval.jsonl
+	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl
+	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl
 
 bench: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/python benchmarks/run_all.py

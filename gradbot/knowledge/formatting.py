@@ -10,7 +10,9 @@ def contact_line(contact: Contact, english: bool = False, full: bool = False) ->
     name = (contact.name_en or contact.name) if english else contact.name
     parts = [name]
     if contact.room and contact.room not in name:
-        parts.append(f"Room {contact.room}" if english else f"{contact.room}室")
+        numbered = contact.room.isalnum() and contact.room.isascii()  # "205", not "各学院办公室"
+        parts.append((f"Room {contact.room}" if numbered else contact.room) if english else
+                     (f"{contact.room}室" if numbered else contact.room))
     if contact.phone:
         parts.append(f"Tel: {contact.phone}" if english else f"电话：{contact.phone}")
     hours = (contact.hours_en or contact.hours) if english else contact.hours
