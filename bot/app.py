@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot import handlers, texts
+from bot.bot_api import build_bot, wait_for_bot_api
 from bot.ordering import PerChatUpdateProcessor
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
@@ -67,22 +68,22 @@ def build_application(
     store = ConversationStore(database_url, enabled=use_database)
 
     processor = PerChatUpdateProcessor(max_concurrent_updates=max_concurrent_updates)
-    builder = (
+    if rate_limiter is DEFAULT_RATE_LIMITER:
+        rate_limiter = AIORateLimiter(max_retries=3)
+    bot = build_bot(
+        settings.telegram_token,
+        settings.telegram_api_base_url,
+        rate_limiter if isinstance(rate_limiter, BaseRateLimiter) else None,
+    )
+    application = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(settings.telegram_api_base_url)
+        .bot(bot)
         .concurrent_updates(processor)
-        .connection_pool_size(32)
-        .pool_timeout(10.0)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    if rate_limiter is DEFAULT_RATE_LIMITER:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    elif isinstance(rate_limiter, BaseRateLimiter):
-        builder = builder.rate_limiter(rate_limiter)
-    application = builder.build()
     processor.on_overflow = lambda update: handlers.overflow_notice(update, application)
 
     application.bot_data["services"] = handlers.BotServices(
@@ -116,6 +117,7 @@ def _add_handlers(application: Application) -> None:
 
 
 async def _post_init(application: Application) -> None:
+    await wait_for_bot_api(application.bot)  # PTB's start-up retry can skip getMe
     services: handlers.BotServices = application.bot_data["services"]
     if application.bot.username:
         services.bot_username = application.bot.username

@@ -1,0 +1,120 @@
+"""The bot's Bot API client: python-telegram-bot's ``ExtBot``, made sturdier in two places.
+
+* :class:`TolerantBot` survives an update it cannot read. PTB parses a whole
+  ``getUpdates`` batch at once; one update it cannot parse makes it drop the batch
+  *without* confirming it, so it fetches the same batch again at once, forever (a busy
+  loop, and no student is answered again). Here the batch is read again one update at a
+  time: an unreadable update is logged and replaced by an empty one (no handler takes
+  it), so the offset moves past it and the others are answered.
+* :func:`wait_for_bot_api` makes sure ``getMe`` has succeeded before the bot starts.
+  PTB marks its bot initialised *before* calling ``getMe``; when the Bot API is not yet
+  reachable its start-up retry then skips ``getMe`` and the bot runs without knowing
+  itself (``bot.username`` raises). We retry until the Bot API answers.
+* Requests to a Bot API on loopback (a local Bot API server or a stand-in) never go
+  through a proxy from ``HTTP_PROXY``/``ALL_PROXY``; a remote one keeps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from typing import Any, Optional
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import BaseRateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+logger = logging.getLogger(__name__)
+
+RETRY_MAX_DELAY_S = 10.0
+
+
+class TolerantBot(ExtBot):
+    """An ``ExtBot`` whose ``get_updates`` skips (and logs) updates it cannot parse."""
+
+    async def get_updates(self, offset: Optional[int] = None, limit: Optional[int] = None,
+                          timeout: Any = None, allowed_updates: Any = None, **kwargs: Any) -> tuple[Update, ...]:
+        try:
+            return await super().get_updates(
+                offset=offset, limit=limit, timeout=timeout, allowed_updates=allowed_updates, **kwargs
+            )
+        except TelegramError:
+            raise  # network problems: PTB's polling loop retries them
+        except Exception:
+            logger.error("could not read a batch of updates; reading it one update at a time", exc_info=True)
+        raw = await self._post(
+            "getUpdates", {"offset": offset, "limit": limit, "timeout": 0, "allowed_updates": allowed_updates}
+        )
+        updates = (read_update(item, self) for item in (raw if isinstance(raw, list) else []))
+        return tuple(u for u in updates if u is not None)
+
+
+def read_update(data: Any, bot: Optional[ExtBot] = None) -> Optional[Update]:
+    """``data`` as an :class:`Update`; an empty Update with its id when it cannot be parsed;
+    None when it has no usable ``update_id`` either."""
+    try:
+        return Update.de_json(dict(data), bot)
+    except Exception as exc:
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int):
+            logger.error("skipped an update without a usable update_id: %r", exc)
+            return None
+        logger.error("update %s could not be read and is skipped: %r", update_id, exc)
+        update = Update(update_id=update_id)
+        if bot is not None:
+            update.set_bot(bot)
+        return update
+
+
+def is_loopback_url(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_bot(
+    token: str,
+    base_url: str,
+    rate_limiter: Optional[BaseRateLimiter] = None,
+    *,
+    connection_pool_size: int = 32,
+    pool_timeout_s: float = 10.0,
+) -> TolerantBot:
+    """The bot with its two HTTP clients (one for ``getUpdates``, one for everything else)."""
+    httpx_kwargs = {"trust_env": False} if is_loopback_url(base_url) else None
+    return TolerantBot(
+        token=token,
+        base_url=base_url,
+        request=HTTPXRequest(
+            connection_pool_size=connection_pool_size, pool_timeout=pool_timeout_s, httpx_kwargs=httpx_kwargs
+        ),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, httpx_kwargs=httpx_kwargs),
+        rate_limiter=rate_limiter,
+    )
+
+
+async def wait_for_bot_api(bot: ExtBot, max_delay_s: float = RETRY_MAX_DELAY_S) -> None:
+    """Return once ``getMe`` has succeeded (retrying with back-off); an invalid token raises."""
+    delay = 1.0
+    while True:
+        try:
+            bot.bot  # noqa: B018 - set by a successful getMe, raises RuntimeError before
+            return
+        except RuntimeError:
+            pass
+        try:
+            await bot.get_me()
+            return
+        except InvalidToken:
+            raise
+        except TelegramError as exc:
+            logger.warning("the Bot API does not answer getMe (%s); retrying in %.0f s", exc, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay_s)

@@ -1,0 +1,74 @@
+"""The Bot API client: an unreadable update does not wedge polling, start-up waits for
+getMe, and a Bot API on loopback is never reached through a proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from fake_bot_api import BOT_USERNAME, text_update
+
+from bot.app import build_application, run_bot, running_bot
+from bot.bot_api import is_loopback_url, read_update
+
+
+async def test_an_unreadable_update_is_skipped_and_the_next_one_answered(api, rasa, running):
+    # reply_markup.inline_keyboard must be a list of rows: python-telegram-bot cannot parse this
+    broken = text_update(601, "按钮")
+    broken["message"]["reply_markup"] = {"inline_keyboard": {"not": "rows"}}
+    await api.inject(broken)
+    await api.inject(text_update(602, "三方协议在哪里盖章？"))
+    (answer,) = await api.wait_sent(602, 1)
+    assert "鉴证" in answer.params["text"]
+    assert api.sent_to(601) == []
+
+
+def test_read_update_keeps_the_id_of_an_unreadable_update():
+    update = read_update({"update_id": 77, "message": {"chat": "not a chat"}})
+    assert update is not None and update.update_id == 77 and update.effective_message is None
+    assert read_update({"message": {}}) is None
+    assert read_update({"update_id": 78, **text_update(603, "hi")}).effective_message.text == "hi"
+
+
+async def test_bot_started_while_the_bot_api_is_down_knows_itself_once_it_is_up(api, rasa, settings):
+    """PTB's start-up retry skips getMe after a failed first try; the bot must still learn
+    its id and username (needed to see that a group message addresses it)."""
+    api.fail_next("getMe", status=502, description="Bad Gateway", times=2)
+    application = build_application(settings)
+    thread = threading.Thread(target=run_bot, args=(settings, application), daemon=True)
+    thread.start()
+    try:
+        await api.wait_call("setMyCommands", timeout=15)
+        await api.inject(text_update(604, f"@{BOT_USERNAME} 三方协议在哪里盖章？", chat_id=-100604))
+        (answer,) = await api.wait_sent(-100604, 1)
+        assert "鉴证" in answer.params["text"]
+    finally:
+        loop = None
+        for _ in range(100):
+            task = getattr(application, "_Application__update_fetcher_task", None)
+            loop = task.get_loop() if task is not None else None
+            if loop is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert loop is not None
+        loop.call_soon_threadsafe(application.stop_running)
+        await asyncio.get_running_loop().run_in_executor(None, thread.join, 10)
+    assert not thread.is_alive()
+    assert len(api.calls_of("getMe")) >= 3
+
+
+async def test_loopback_bot_api_ignores_proxy_variables(api, rasa, settings, monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with running_bot(build_application(settings), settings):
+        await api.inject(text_update(605, "/help"))
+        await api.wait_sent(605, 1)
+
+
+def test_is_loopback_url():
+    assert is_loopback_url("http://127.0.0.1:8081/bot")
+    assert is_loopback_url("http://localhost:8081/bot")
+    assert is_loopback_url("http://[::1]:8081/bot")
+    assert not is_loopback_url("https://api.telegram.org/bot")
