@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.stamp-deps
 MODEL_STAMP := models/.stamp-model
+KB_NLU := build/kb_nlu.yml
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: run test venv model train validate eval bench lock clean
@@ -11,7 +12,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/
 run: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/gradbot run
 
-test: $(DEPS_STAMP) $(MODEL_STAMP)
+test: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model models --out build/test-stories --fail-on-prediction-errors
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -27,22 +28,23 @@ $(DEPS_STAMP): requirements.lock pyproject.toml scripts/python310.sh
 
 model: $(MODEL_STAMP)
 
-$(MODEL_STAMP): $(DEPS_STAMP) $(TRAINING_INPUTS)
+# `gradbot train` writes build/kb_nlu.yml and trains only when the inputs changed
+$(MODEL_STAMP) $(KB_NLU) &: $(DEPS_STAMP) $(TRAINING_INPUTS)
 	$(BIN)/gradbot train
-	touch $@
+	touch $(MODEL_STAMP)
 
 train: $(DEPS_STAMP)
 	$(BIN)/gradbot train --force
 	touch $(MODEL_STAMP)
 
-validate: $(DEPS_STAMP) $(MODEL_STAMP)
+validate: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
 
-eval: $(DEPS_STAMP) $(MODEL_STAMP)
+eval: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl
 	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl
 
-bench: $(DEPS_STAMP) $(MODEL_STAMP)
+bench: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/python benchmarks/run_all.py
 
 lock:
