@@ -69,6 +69,24 @@ def read_update(data: Any, bot: Optional[ExtBot] = None) -> Optional[Update]:
         return update
 
 
+def normalise_base_url(url: str) -> str:
+    """``TELEGRAM_API_BASE_URL`` as PTB needs it (the token is appended to it as is).
+
+    ``http://host:port`` and ``http://host:port/`` mean ``http://host:port/bot`` (appending
+    the token to them gives no usable URL); ``…/bot/`` means ``…/bot``. A URL with
+    ``{token}`` in it is left alone (PTB puts the token there).
+    """
+    url = url.strip()
+    if "{token}" in url:
+        return url
+    path = urlparse(url).path
+    if path in ("", "/"):
+        return url.rstrip("/") + "/bot"
+    if path.endswith("/bot/"):
+        return url.rstrip("/")
+    return url
+
+
 def is_loopback_url(url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()
     if host == "localhost":
@@ -88,6 +106,7 @@ def build_bot(
     pool_timeout_s: float = 10.0,
 ) -> TolerantBot:
     """The bot with its two HTTP clients (one for ``getUpdates``, one for everything else)."""
+    base_url = normalise_base_url(base_url)
     httpx_kwargs = {"trust_env": False} if is_loopback_url(base_url) else None
     return TolerantBot(
         token=token,

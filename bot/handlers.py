@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageEntityType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -295,6 +295,9 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     error = context.error
     if isinstance(error, Forbidden):
         logger.info("cannot message a chat (blocked or kicked): %s", error)
+        return
+    if update is None and isinstance(error, NetworkError):  # polling: PTB retries with back-off
+        logger.warning("the Bot API is not reachable, retrying: %s", error)
         return
     logger.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None and not isinstance(error, BadRequest):

@@ -153,7 +153,7 @@ class OutboxSender:
             await asyncio.to_thread(self._mark_blocked, row["telegram_user_id"])
             if self.on_blocked is not None:
                 self.on_blocked(str(row["telegram_user_id"]))
-            await asyncio.to_thread(self._finish, row_id, "skipped", f"Forbidden: {exc.message}")
+            await asyncio.to_thread(self._finish, row_id, "skipped", exc.message)  # "Forbidden: bot was blocked …"
             return False
         except (RetryAfter, NetworkError) as exc:
             if isinstance(exc, RetryAfter) or _not_delivered(exc):

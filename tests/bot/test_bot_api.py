@@ -4,12 +4,19 @@ getMe, and a Bot API on loopback is never reached through a proxy."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
+from conftest import with_changes
 from fake_bot_api import BOT_USERNAME, text_update
 
 from bot.app import build_application, run_bot, running_bot
-from bot.bot_api import is_loopback_url, read_update
+from bot.bot_api import is_loopback_url, normalise_base_url, read_update
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_an_unreadable_update_is_skipped_and_the_next_one_answered(api, rasa, running):
@@ -72,3 +79,32 @@ def test_is_loopback_url():
     assert is_loopback_url("http://localhost:8081/bot")
     assert is_loopback_url("http://[::1]:8081/bot")
     assert not is_loopback_url("https://api.telegram.org/bot")
+
+
+def test_base_url_without_the_bot_path_is_completed():
+    assert normalise_base_url("http://127.0.0.1:8081") == "http://127.0.0.1:8081/bot"
+    assert normalise_base_url("http://127.0.0.1:8081/") == "http://127.0.0.1:8081/bot"
+    assert normalise_base_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/bot"
+    assert normalise_base_url("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/bot"
+    assert normalise_base_url("http://h/custom/bot{token}/x") == "http://h/custom/bot{token}/x"
+    assert normalise_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/bot"
+
+
+async def test_bot_answers_with_a_base_url_given_without_bot(api, rasa, settings):
+    settings = with_changes(settings, telegram_api_base_url=api.base_url.removesuffix("/bot"))
+    async with running_bot(build_application(settings), settings):
+        await api.inject(text_update(606, "/help"))
+        await api.wait_sent(606, 1)
+
+
+async def test_python_m_bot_with_a_refused_token_exits_1_without_the_token(api, rasa, settings, tmp_path):
+    env = dict(
+        os.environ, TELEGRAM_BOT_TOKEN="999:WRONG-token", TELEGRAM_API_BASE_URL=api.base_url, RASA_URL=rasa.url,
+        DATABASE_URL=settings.database_url, GRADBOT_DATA_DIR=str(tmp_path), TELEGRAM_WEBHOOK_URL="",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=str(PROJECT_ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 1
+    assert b"refused TELEGRAM_BOT_TOKEN" in output

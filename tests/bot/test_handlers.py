@@ -237,3 +237,19 @@ async def test_blocked_user_does_not_stop_the_bot(api, rasa, running):
     await api.wait_sent(116, 1)
     await api.wait_for(lambda: any(c.params.get("chat_id") == 115 for c in api.calls_of("sendMessage")))
     assert running.running
+
+
+async def test_polling_network_error_is_a_short_warning(api, rasa, running, caplog):
+    from types import SimpleNamespace
+
+    from telegram.error import NetworkError
+
+    from bot.handlers import error_handler
+
+    context = SimpleNamespace(error=NetworkError("httpx.ConnectError: All connection attempts failed"), bot=running.bot)
+    with caplog.at_level("WARNING", logger="bot.handlers"):
+        await error_handler(None, context)
+    (record,) = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "not reachable" in record.getMessage()
+    assert api.calls_of("sendMessage") == []

@@ -81,7 +81,7 @@ async def test_blocked_user_marked_and_skipped(api, settings, bot_db):
     first = queue(bot_db, 402, "【办理进度更新】档案转递：已寄出")
     async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
         skipped = await wait_status(bot_db, first, "skipped")
-        assert "blocked" in skipped.last_error
+        assert skipped.last_error == "Forbidden: bot was blocked by the user"
         assert binding_blocked(bot_db, 402)
         second = queue(bot_db, 402, "【办理进度更新】落户：已办结")
         await wait_status(bot_db, second, "skipped")  # not even tried
