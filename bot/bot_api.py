@@ -10,6 +10,8 @@
   PTB marks its bot initialised *before* calling ``getMe``; when the Bot API is not yet
   reachable its start-up retry then skips ``getMe`` and the bot runs without knowing
   itself (``bot.username`` raises). We retry until the Bot API answers.
+* A Bot API that refuses ``deleteWebhook``/``setWebhook`` (a minimal stand-in) does not
+  stop the bot from starting: PTB would retry them and then give up.
 * Requests to a Bot API on loopback (a local Bot API server or a stand-in) never go
   through a proxy from ``HTTP_PROXY``/``ALL_PROXY``; a remote one keeps them.
 """
@@ -23,7 +25,7 @@ from typing import Any, Optional
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -50,6 +52,23 @@ class TolerantBot(ExtBot):
         )
         updates = (read_update(item, self) for item in (raw if isinstance(raw, list) else []))
         return tuple(u for u in updates if u is not None)
+
+    async def delete_webhook(self, *args: Any, **kwargs: Any) -> bool:
+        """A Bot API that refuses ``deleteWebhook`` (a stand-in without it) has no webhook to delete."""
+        try:
+            return await super().delete_webhook(*args, **kwargs)
+        except (BadRequest, InvalidToken) as exc:  # getMe already proved the token: "method not found"
+            logger.warning("the Bot API refused deleteWebhook (%s); polling anyway", exc)
+            return True
+
+    async def set_webhook(self, *args: Any, **kwargs: Any) -> bool:
+        """When the Bot API refuses ``setWebhook`` the webhook server still starts (updates
+        reach it only if the webhook was registered some other way), loudly logged."""
+        try:
+            return await super().set_webhook(*args, **kwargs)
+        except (BadRequest, InvalidToken) as exc:
+            logger.error("the Bot API refused setWebhook (%s); serving the webhook anyway", exc)
+            return True
 
 
 def read_update(data: Any, bot: Optional[ExtBot] = None) -> Optional[Update]:

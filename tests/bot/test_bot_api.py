@@ -108,3 +108,34 @@ async def test_python_m_bot_with_a_refused_token_exits_1_without_the_token(api, 
     output, _ = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 1
     assert b"refused TELEGRAM_BOT_TOKEN" in output
+
+
+async def test_polling_starts_when_the_bot_api_has_no_delete_webhook(api, rasa, settings):
+    api.fail_next("deleteWebhook", status=400, description="Bad Request: method not found", times=50)
+    async with running_bot(build_application(settings), settings):
+        await api.inject(text_update(607, "三方协议在哪里盖章？"))
+        (answer,) = await api.wait_sent(607, 1)
+        assert "鉴证" in answer.params["text"]
+
+
+async def test_webhook_serves_when_the_bot_api_has_no_set_webhook(api, rasa, settings):
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = with_changes(
+        settings, telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook", telegram_webhook_port=port,
+        telegram_webhook_secret="s3cret-Token",
+    )
+    api.fail_next("setWebhook", status=404, description="Not Found: method not found", times=50)
+    async with running_bot(build_application(settings), settings):
+        async with httpx.AsyncClient(trust_env=False) as client:
+            response = await client.post(
+                f"http://127.0.0.1:{port}/tg/hook", json={"update_id": 1, **text_update(608, "三方协议盖章")},
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token"},
+            )
+        assert response.status_code == 200
+        await api.wait_sent(608, 1)
