@@ -10,6 +10,8 @@
   PTB marks its bot initialised *before* calling ``getMe``; when the Bot API is not yet
   reachable its start-up retry then skips ``getMe`` and the bot runs without knowing
   itself (``bot.username`` raises). We retry until the Bot API answers.
+* A message the Bot API accepted (``ok: true``) but described in a form PTB cannot read
+  (a stand-in's short result) counts as sent, not as an error that ends the turn.
 * A Bot API that refuses ``deleteWebhook``/``setWebhook`` (a minimal stand-in) does not
   stop the bot from starting: PTB would retry them and then give up.
 * Requests to a Bot API on loopback (a local Bot API server or a stand-in) never go
@@ -21,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from typing import Any, Optional
+from typing import Any, Awaitable, Optional
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -53,6 +55,15 @@ class TolerantBot(ExtBot):
         updates = (read_update(item, self) for item in (raw if isinstance(raw, list) else []))
         return tuple(u for u in updates if u is not None)
 
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        return await _accepted(super().send_message(*args, **kwargs), "sendMessage")
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
+        return await _accepted(super().edit_message_text(*args, **kwargs), "editMessageText")
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
+        return await _accepted(super().edit_message_reply_markup(*args, **kwargs), "editMessageReplyMarkup")
+
     async def delete_webhook(self, *args: Any, **kwargs: Any) -> bool:
         """A Bot API that refuses ``deleteWebhook`` (a stand-in without it) has no webhook to delete."""
         try:
@@ -69,6 +80,16 @@ class TolerantBot(ExtBot):
         except (BadRequest, InvalidToken) as exc:
             logger.error("the Bot API refused setWebhook (%s); serving the webhook anyway", exc)
             return True
+
+
+async def _accepted(call: Awaitable[Any], method: str) -> Any:
+    """The result of ``call``; None when the Bot API answered ``ok`` with a result PTB cannot
+    read (a stand-in's short message object): the message *was* sent, so no error."""
+    try:
+        return await call
+    except (KeyError, TypeError) as exc:
+        logger.warning("the Bot API accepted %s but its result could not be read (%r)", method, exc)
+        return None
 
 
 def read_update(data: Any, bot: Optional[ExtBot] = None) -> Optional[Update]:

@@ -64,6 +64,7 @@ class FakeBotApi:
         self._runner: Optional[web.AppRunner] = None
         self._closing = False
         self.port = 0
+        self.short_results = False  # True: sent/edited messages are answered with only their message_id
 
     # --- server lifecycle ------------------------------------------------------------------
 
@@ -274,6 +275,8 @@ class FakeBotApi:
         return True
 
     def _bot_message(self, chat_id: int, text: str, message_id: Optional[int] = None) -> dict[str, Any]:
+        if self.short_results:  # what a hand-written stand-in might answer
+            return {"message_id": message_id or next(self._message_ids)}
         return {
             "message_id": message_id or next(self._message_ids),
             "date": int(time.time()),

@@ -139,3 +139,25 @@ async def test_webhook_serves_when_the_bot_api_has_no_set_webhook(api, rasa, set
             )
         assert response.status_code == 200
         await api.wait_sent(608, 1)
+
+
+async def test_short_results_from_the_bot_api_still_count_as_sent(api, rasa, running):
+    """A stand-in answering sendMessage with only ``{"message_id": …}``: every part of a long
+    answer is still sent, feedback still works, and no "busy" notice follows."""
+    from fake_bot_api import callback_update
+
+    from bot import texts
+
+    api.short_results = True
+    rasa.long_answer = "\n\n".join(f"第{i}段：" + "毕业去向登记" * 60 for i in range(30))
+    await api.inject(text_update(609, "给我长答案"))
+    await api.wait_for(lambda: any(c.params.get("reply_markup") for c in api.sent_to(609)))
+    sent = api.sent_to(609)
+    assert "\n\n".join(c.params["text"] for c in sent) == rasa.long_answer
+    feedback = sent[-1].params["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+    await api.inject(callback_update(609, feedback))
+    await api.wait_call("editMessageReplyMarkup")
+    await api.inject(text_update(609, "三方协议在哪里盖章？"))
+    await api.wait_sent(609, len(sent) + 1)
+    await asyncio.sleep(0.3)
+    assert texts.BUSY not in api.texts_to(609)
