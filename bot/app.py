@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from bot import handlers, texts
-from bot.bot_api import build_bot, wait_for_bot_api
+from bot.bot_api import build_bot, is_loopback_url, wait_for_bot_api
 from bot.ordering import PerChatUpdateProcessor
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
@@ -160,14 +160,20 @@ def webhook_options(settings: Settings) -> dict:
     """Arguments for ``Updater.start_webhook`` / ``Application.run_webhook`` from the settings.
 
     The local path is the path of ``TELEGRAM_WEBHOOK_URL`` (a reverse proxy forwards it
-    unchanged). Without ``TELEGRAM_WEBHOOK_SECRET`` a random secret is used for this run, so
+    unchanged). A loopback URL with a port (a local test) is served on that port. Without ``TELEGRAM_WEBHOOK_SECRET`` a random secret is used for this run, so
     requests that do not come from Telegram are always refused.
     """
     secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
+    url = urlparse(settings.telegram_webhook_url)
+    port = settings.telegram_webhook_port
+    if is_loopback_url(settings.telegram_webhook_url) and url.port and url.port != port:
+        # nothing but this bot can answer a loopback URL: listen where updates will be posted
+        logger.info("webhook URL is on loopback: listening on its port %s, not %s", url.port, port)
+        port = url.port
     return dict(
         listen=settings.telegram_webhook_listen,
-        port=settings.telegram_webhook_port,
-        url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+        port=port,
+        url_path=url.path.lstrip("/"),
         webhook_url=settings.telegram_webhook_url,
         secret_token=secret,
         allowed_updates=Update.ALL_TYPES,

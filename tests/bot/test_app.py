@@ -148,3 +148,12 @@ async def test_run_bot_in_a_thread_polls_and_stops(api, rasa, settings):
 def _running_loop_of(application):
     task = getattr(application, "_Application__update_fetcher_task", None)
     return task.get_loop() if task is not None else None
+
+
+def test_loopback_webhook_url_is_served_on_its_own_port(settings):
+    from bot.app import webhook_options
+
+    local = with_changes(settings, telegram_webhook_url="http://127.0.0.1:9123/tg/hook", telegram_webhook_port=8443)
+    assert (webhook_options(local)["port"], webhook_options(local)["url_path"]) == (9123, "tg/hook")
+    public = with_changes(settings, telegram_webhook_url="https://bot.example.org:8443/tg", telegram_webhook_port=8080)
+    assert webhook_options(public)["port"] == 8080  # behind a reverse proxy: the configured port
