@@ -42,6 +42,7 @@ from gradbot.settings import Settings
 logger = logging.getLogger(__name__)
 
 POLL_TIMEOUT_S = 10  # getUpdates long-poll
+POLL_INTERVAL_S = 0.05  # pause between getUpdates calls: no busy loop against a Bot API that answers at once
 DEFAULT_RATE_LIMITER = object()  # sentinel: AIORateLimiter with Telegram's limits
 
 
@@ -211,6 +212,7 @@ def _run(application: Application, settings: Settings, stop_signals: Optional[tu
         logger.info("Telegram bot: polling %s", _safe_base(settings))
         application.run_polling(
             timeout=POLL_TIMEOUT_S,
+            poll_interval=POLL_INTERVAL_S,
             bootstrap_retries=10,
             allowed_updates=Update.ALL_TYPES,
             stop_signals=stop_signals,
@@ -225,7 +227,7 @@ def _stop_signals() -> tuple:
 
 
 @asynccontextmanager
-async def running_bot(application: Application, settings: Settings, *, poll_interval_s: float = 0.0) -> AsyncIterator[Application]:
+async def running_bot(application: Application, settings: Settings, *, poll_interval_s: float = POLL_INTERVAL_S) -> AsyncIterator[Application]:
     """Start ``application`` in the running loop (polling or webhook per ``settings``); stop on exit.
 
     The same sequence as :func:`run_bot`, for callers that own the event loop.

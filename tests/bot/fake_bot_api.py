@@ -64,6 +64,8 @@ class FakeBotApi:
         self._runner: Optional[web.AppRunner] = None
         self._closing = False
         self.port = 0
+        self.ignore_poll_timeout = False  # True: getUpdates answers at once, as a minimal stand-in might
+        self.get_updates_count = 0
         self.short_results = False  # True: sent/edited messages are answered with only their message_id
 
     # --- server lifecycle ------------------------------------------------------------------
@@ -192,7 +194,8 @@ class FakeBotApi:
     async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
+        timeout = 0.0 if self.ignore_poll_timeout else float(params.get("timeout") or 0)
+        self.get_updates_count += 1
         deadline = time.monotonic() + timeout
         async with self._changed:
             if offset:

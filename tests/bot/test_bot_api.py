@@ -161,3 +161,14 @@ async def test_short_results_from_the_bot_api_still_count_as_sent(api, rasa, run
     await api.wait_sent(609, len(sent) + 1)
     await asyncio.sleep(0.3)
     assert texts.BUSY not in api.texts_to(609)
+
+
+async def test_no_busy_polling_against_a_bot_api_that_ignores_the_long_poll_timeout(api, rasa, running):
+    api.ignore_poll_timeout = True
+    await api.inject(text_update(610, "wake the poller"))  # ends the long poll in progress
+    await api.wait_sent(610, 1)
+    before = api.get_updates_count
+    await asyncio.sleep(1.0)
+    assert api.get_updates_count - before <= 25  # about 20 a second, not hundreds
+    await api.inject(text_update(611, "三方协议在哪里盖章？"))
+    await api.wait_sent(611, 1)
