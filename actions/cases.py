@@ -138,7 +138,7 @@ class ActionBind(Action):
         events = [SlotSet("bind_code", None)] if "bind_code" in (tracker.slots or {}) else []
         code = _code_from(tracker)
         if not code:
-            dispatcher.utter_message(text=_how_to_bind(english))
+            dispatcher.utter_message(text=self._already_bound(tracker.sender_id, english) or _how_to_bind(english))
             send_payload(dispatcher, tracker, "bind")
             return events
         try:
@@ -151,6 +151,25 @@ class ActionBind(Action):
         dispatcher.utter_message(text=_bind_reply(result, english))
         send_payload(dispatcher, tracker, "bind")
         return events
+
+
+    @staticmethod
+    def _already_bound(sender_id: str, english: bool) -> str | None:
+        """The reply for a user who is bound already (None when not bound or unknown)."""
+        from gradbot.cases.binding import student_for
+
+        try:
+            with _session() as session:
+                student = student_for(session, sender_id)
+                masked = mask_student_id(student.student_id) if student else None
+        except Exception:  # the database is down: fall back to the general explanation
+            log.warning("binding lookup failed", exc_info=True)
+            return None
+        if masked is None:
+            return None
+        if english:
+            return f"You are already bound to student ID {masked}. Send /status for your cases, or /unbind to unbind."
+        return f"你已绑定学号 {masked}。发送 /status 查看办理进度；如需更换，请先发送 /unbind 解除绑定。"
 
 
 class ActionUnbind(Action):

@@ -48,7 +48,7 @@ class Settings:
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"))
     tracker_store_url: str = field(default_factory=lambda: _env("RASA_TRACKER_STORE_URL", ""))
-    rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT_SECONDS", 8.0))
+    rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT_SECONDS", 5.0))
     telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
     telegram_api_base_url: str = field(default_factory=lambda: _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"))
     telegram_bot_username: str = field(default_factory=lambda: _env("TELEGRAM_BOT_USERNAME", "xjtu_career_bot"))

@@ -13,12 +13,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.error import URLError
 from urllib.parse import urlparse
-from urllib.request import Request, urlopen
+from urllib.request import ProxyHandler, Request, build_opener
 
 from gradbot.settings import Settings
 from gradbot.training import latest_model
@@ -37,8 +39,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_LOOPBACK = build_opener(ProxyHandler({}))  # never send loopback traffic through HTTP_PROXY
+
+
 def _get(url: str, timeout: float = 2.0) -> bytes:
-    with urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with _LOOPBACK.open(url, timeout=timeout) as response:
         return response.read()
 
 
@@ -72,22 +77,43 @@ def reload_model(rasa_url: str, model: Path, timeout: float = 300.0) -> None:
     """Ask a running Rasa server to load ``model`` (conversations are kept)."""
     body = ('{"model_file": "%s"}' % model.resolve()).encode()
     request = Request(rasa_url.rstrip("/") + "/model", data=body, method="PUT", headers={"Content-Type": "application/json"})
-    with urlopen(request, timeout=timeout):  # noqa: S310
+    with _LOOPBACK.open(request, timeout=timeout):
         pass
 
 
+@dataclass
+class _Server:
+    """One child server: how to start it and how to see that it is up."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    start_timeout: float
+    ready: bytes | None = None
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+
+
 class RasaStack:
-    """The Rasa server and the action server as managed child processes."""
+    """The Rasa server and the action server as managed child processes.
+
+    With ``supervise=True`` a watcher thread restarts a server that died (logged, with a
+    growing pause), so a crash of Rasa or the action server heals without a person.
+    """
 
     def __init__(self, settings: Settings, rasa_port: int | None = None, action_port: int | None = None,
-                 start_rasa: bool = True, model: Path | None = None) -> None:
+                 start_rasa: bool = True, model: Path | None = None, supervise: bool = False) -> None:
         self.settings = settings
         self.action_port = action_port or free_port()
         self.rasa_port = rasa_port or free_port()
         self.start_rasa = start_rasa
         self.model = model
-        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.supervise = supervise
+        self.servers: list[_Server] = []
         self.log_dir = settings.data_dir / "logs"
+        self._env: dict[str, str] = {}
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def action_url(self) -> str:
@@ -97,36 +123,40 @@ class RasaStack:
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(command, cwd=self.settings.project_root, env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        log_file.close()
-        self.processes.append((name, process))
-        return process
+    @property
+    def processes(self) -> list[tuple[str, subprocess.Popen]]:
+        """(name, process) of the servers started."""
+        return [(s.name, s.process) for s in self.servers if s.process is not None]
 
-    def _wait(self, name: str, process: subprocess.Popen, url: str, timeout: float, ready: bytes | None = None) -> None:
-        deadline = time.monotonic() + timeout
+    def _launch(self, server: _Server) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_dir / f"{server.name}.log", "ab") as log_file:
+            server.process = subprocess.Popen(server.command, cwd=self.settings.project_root, env=self._env,
+                                              stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _wait(self, server: _Server) -> None:
+        assert server.process is not None
+        deadline = time.monotonic() + server.start_timeout
+        log_path = self.log_dir / f"{server.name}.log"
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise StackError(f"{name} exited with code {process.returncode}; see {self.log_dir / (name + '.log')}")
+            if server.process.poll() is not None:
+                raise StackError(f"{server.name} exited with code {server.process.returncode}; see {log_path}")
             try:
-                body = _get(url)
-                if ready is None or ready in body:
+                body = _get(server.health_url)
+                if server.ready is None or server.ready in body:
                     return
             except (URLError, OSError):
                 pass
             time.sleep(0.3)
-        raise StackError(f"{name} did not answer at {url} within {timeout:.0f}s; see {self.log_dir / (name + '.log')}")
+        raise StackError(f"{server.name} did not answer at {server.health_url} within {server.start_timeout:.0f}s; see {log_path}")
 
     def start(self) -> "RasaStack":
         """Start the servers and wait until they answer (raises :class:`StackError`)."""
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
-                   ACTION_SERVER_URL=self.action_url, PYTHONUNBUFFERED="1")
-        action = self._spawn("action-server", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                               "--port", str(self.action_port)], env)
-        self._wait("action-server", action, f"http://127.0.0.1:{self.action_port}/health", 60)
+        self._env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
+                         ACTION_SERVER_URL=self.action_url, PYTHONUNBUFFERED="1")
+        self.servers.append(_Server("action-server", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                                      "--port", str(self.action_port)],
+                                    f"http://127.0.0.1:{self.action_port}/health", 60))
         if self.start_rasa:
             model = self.model or latest_model(self.settings.models_dir)
             if model is None:
@@ -135,30 +165,59 @@ class RasaStack:
             endpoints.parent.mkdir(parents=True, exist_ok=True)
             endpoints.write_text(endpoints_yaml(self.settings, self.action_url), encoding="utf-8")
             endpoints.chmod(0o600)  # may hold a tracker-store password
-            rasa = self._spawn("rasa-server", [
+            self.servers.append(_Server("rasa-server", [
                 sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                 "--port", str(self.rasa_port), "--interface", "127.0.0.1",
                 "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-            ], env)
-            self._wait("rasa-server", rasa, f"{self.rasa_url}/status", 180, ready=b"model_file")
+            ], f"{self.rasa_url}/status", 180, ready=b"model_file"))
+        for server in self.servers:
+            self._launch(server)
+            self._wait(server)
         log.info("stack up: rasa %s, actions %s", self.rasa_url if self.start_rasa else "-", self.action_url)
+        if self.supervise:
+            self._watcher = threading.Thread(target=self._watch, name="stack-watcher", daemon=True)
+            self._watcher.start()
         return self
+
+    def _watch(self, interval: float = 2.0) -> None:
+        while not self._stopping.wait(interval):
+            for server in self.servers:
+                if server.process is None or server.process.poll() is None:
+                    continue
+                code = server.process.returncode
+                pause = min(60.0, 2.0 ** min(server.restarts, 6))
+                log.error("%s exited with code %s; restarting in %.0f s (see %s)", server.name, code, pause,
+                          self.log_dir / f"{server.name}.log")
+                if self._stopping.wait(pause):
+                    return
+                server.restarts += 1
+                self._launch(server)
+                try:
+                    self._wait(server)
+                    log.info("%s is back", server.name)
+                except StackError as exc:
+                    log.error("restart failed: %s", exc)
 
     def stop(self) -> None:
         """Stop the servers (SIGTERM, then SIGKILL after 10 s)."""
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-            log.debug("%s stopped", name)
-        self.processes.clear()
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        for server in reversed(self.servers):
+            process = server.process
+            if process is None or process.poll() is not None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            log.debug("%s stopped", server.name)
+        self.servers.clear()
 
     def __enter__(self) -> "RasaStack":
         try:

@@ -41,3 +41,29 @@ def test_unknown_tracker_store_is_refused(tmp_path: Path) -> None:
 def test_ports() -> None:
     assert port_of("http://127.0.0.1:5005", 1) == 5005 and port_of("http://rasa", 5005) == 5005
     assert 0 < free_port() < 65536
+
+
+def test_a_crashed_action_server_is_restarted(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from gradbot.stack import RasaStack, _get
+
+    stack = RasaStack(settings(tmp_path), start_rasa=False, supervise=True)
+    with stack:
+        first = stack.processes[0][1]
+        os.killpg(first.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            current = stack.processes[0][1]
+            if current is not first and current.poll() is None:
+                try:
+                    if _get(f"http://127.0.0.1:{stack.action_port}/health"):
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("the action server was not restarted within 90 s")
+    assert stack.processes == [] and current.poll() is not None  # stopped with the stack

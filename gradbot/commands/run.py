@@ -45,7 +45,7 @@ def run_assistant(args: argparse.Namespace) -> int:
     settings = get_settings()
     upgrade()
     action_port = port_of(settings.action_server_url, 5055)
-    with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port) as stack:
+    with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port, supervise=True) as stack:
         settings = dataclasses.replace(settings, rasa_url=stack.rasa_url)
         if settings.telegram_token and not args.chat:
             from bot.app import run_bot

@@ -139,3 +139,11 @@ def test_database_error_gives_polite_busy_reply(monkeypatch, tmp_path, caplog):
         assert "failed" in caplog.text and code not in caplog.text and "K7PQM2XA" not in caplog.text
     finally:
         get_settings.cache_clear()
+
+
+def test_bind_without_code_when_already_bound_says_so(loaded):
+    code = code_for("2191000001")
+    run(ActionBind(), make_tracker(code, intent="bind"))
+    texts, payload, _ = run(ActionBind(), make_tracker("/bind", intent="bind"))
+    assert "已绑定" in texts[0] and "21******01" in texts[0] and "/unbind" in texts[0]
+    assert payload["outcome"] == "bind"
