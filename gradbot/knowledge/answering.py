@@ -9,6 +9,10 @@ topic confidence``) and
 - falls back when even the best entry is barely similar (``MIN_SIMILARITY``), or the
   model is unsure of the topic and the similarity is weak (``WEAK_SIMILARITY``).
 
+A very short question (``SHORT_QUESTION`` characters or fewer, e.g. "派遣", "三方") that
+no entry matches clearly (``SPECIFIC_SIMILARITY``) names a topic, not a question: the
+assistant offers that topic's closest entries as buttons instead of guessing one.
+
 An entry of a topic the model all but ruled out (below ``OFF_TOPIC``) is considered
 only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word such as
 "offer" must not carry a salary question into the study-abroad answers.
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 
 from gradbot.knowledge.matcher import Match, Matcher
 from gradbot.knowledge.schema import Entry
+from gradbot.textnorm import normalize
 
 TOPIC_WEIGHT = 0.35
 CLARIFY_MARGIN = 0.03
@@ -35,6 +40,8 @@ STRONG_SIMILARITY = 0.45
 # one entry's own questions (e.g. an entry staff just added). The highest similarity of
 # any out-of-scope training or evaluation example was 0.58.
 OVERRIDE_SIMILARITY = 0.65
+SHORT_QUESTION = 4
+SPECIFIC_SIMILARITY = 0.45
 MAX_OPTIONS = 3
 
 
@@ -64,6 +71,10 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> D
     best_topic_conf = topic_confidence.get(best.entry.topic, 0.0)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
+    if len(normalize(text).replace(" ", "")) <= SHORT_QUESTION and best.score < SPECIFIC_SIMILARITY:
+        same_topic = [m.entry for m, _ in scored if m.entry.topic == best.entry.topic][:MAX_OPTIONS]
+        if len(same_topic) > 1:
+            return Decision("clarify", options=same_topic, scored=scored[:MAX_OPTIONS])
     close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN]
     if close:
         return Decision("clarify", options=[best.entry, *close], scored=scored[:MAX_OPTIONS])

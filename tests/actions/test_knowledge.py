@@ -150,3 +150,14 @@ def test_fallback_answers_an_entry_it_matches_closely(policies: Path) -> None:
 """, 1), encoding="utf-8")
     shown, payload = run(ActionFallback(), tracker("毕业了校园卡里的钱怎么退呀", {"out_of_scope": 0.9}))
     assert payload["outcome"] == "faq" and payload["faq_id"] == "general.campus_card"
+
+
+def test_a_bare_topic_word_is_answered_with_choices(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("三方", {"ask_dispatch": 0.99}))
+    assert payload["outcome"] == "clarify" and len(payload["options"]) == 3
+    assert all(option.startswith("dispatch.") for option in payload["options"])
+
+
+def test_a_short_but_specific_question_is_answered(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("报到证", {"ask_dispatch": 0.99}))
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "dispatch.report_card"
