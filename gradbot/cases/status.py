@@ -65,6 +65,10 @@ def cases_for(session: Session, student_id: str, english: bool = False, catalog:
     return views
 
 
+_LABELS_EN = ("Last update", "Note", "Next step", "Contact")
+_LABELS_ZH = ("更新时间", "备注", "下一步", "联系")
+
+
 def format_cases(views: list[CaseView], english: bool = False) -> str:
     """The chat message listing the cases (a friendly line when there are none)."""
     if not views:
@@ -75,22 +79,11 @@ def format_cases(views: list[CaseView], english: bool = False) -> str:
     for view in views:
         step = f" ({view.status_position}/{view.status_count})" if english and view.status_position else (
             f"（第 {view.status_position}/{view.status_count} 步）" if view.status_position else "")
-        if english:
-            lines = [f"• {view.type_name}: {view.status}{step}", f"  Last update: {format_time(view.updated_at)}"]
-            if view.note:
-                lines.append(f"  Note: {view.note}")
-            if view.next_step:
-                lines.append(f"  Next step: {view.next_step}")
-            if view.contact:
-                lines.append(f"  Contact: {view.contact}")
-        else:
-            lines = [f"• {view.type_name}：{view.status}{step}", f"  更新时间：{format_time(view.updated_at)}"]
-            if view.note:
-                lines.append(f"  备注：{view.note}")
-            if view.next_step:
-                lines.append(f"  下一步：{view.next_step}")
-            if view.contact:
-                lines.append(f"  联系：{view.contact}")
+        colon, labels = (": ", _LABELS_EN) if english else ("：", _LABELS_ZH)
+        lines = [f"• {view.type_name}{colon}{view.status}{step}", f"  {labels[0]}{colon}{format_time(view.updated_at)}"]
+        for label, value in zip(labels[1:], (view.note, view.next_step, view.contact)):
+            if value:
+                lines.append(f"  {label}{colon}{value}")
         blocks.append("\n".join(lines))
     header = "Your cases:" if english else "你的办理进度："
     return header + "\n" + "\n\n".join(blocks)
