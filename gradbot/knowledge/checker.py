@@ -47,11 +47,10 @@ def stale_entries(kb: KnowledgeBase, stale_days: int, today: dt.date | None = No
 
 def near_duplicate_questions(kb: KnowledgeBase, threshold: float = NEAR_DUPLICATE) -> list[Problem]:
     """Warnings for questions under one id that are nearly the same as a question under another."""
-    matcher = Matcher(kb)
-    if matcher._vectorizer is None:
-        return []
     questions = [(e, q) for e in kb.entries.values() for q in e.questions]
-    matrix = matcher._vectorizer.transform([q for _, q in questions])
+    matrix = Matcher(kb).vectors([q for _, q in questions])
+    if matrix is None:
+        return []
     sims = (matrix @ matrix.T).toarray()
     problems = []
     for i, (entry_a, question_a) in enumerate(questions):

@@ -89,6 +89,10 @@ class Matcher:
             norms = np.linalg.norm(centroids, axis=1, keepdims=True)
             self._centroids = centroids / np.where(norms == 0, 1, norms)
 
+    def vectors(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        """L2-normalised TF-IDF vectors (sparse rows) of ``texts``; None for an empty knowledge base."""
+        return None if self._vectorizer is None else self._vectorizer.transform(texts)
+
     def rank(self, question: str, topics: set[str] | None = None, limit: int = 5) -> list[Match]:
         """Entries most similar to ``question``, best first (optionally only in ``topics``)."""
         if self._vectorizer is None or not question.strip():
