@@ -16,21 +16,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payload import latest_text, send_payload
+from actions.payload import latest_text, send_payload, wants_english
 from gradbot.logsetup import mask_name, mask_student_id, redact
-from gradbot.textnorm import is_mostly_english
 
 log = logging.getLogger(__name__)
 
 _LOOKS_LIKE_STUDENT_ID = re.compile(r"(?<!\d)\d{6,}(?!\d)")
-
-
-def wants_english(tracker: Tracker) -> bool:
-    """True when the student wrote in English (a binding code alone is not English)."""
-    from gradbot.cases.binding import remove_codes
-
-    text = latest_text(tracker)
-    return not text.startswith("/") and is_mostly_english(remove_codes(text))
 
 
 def _session():

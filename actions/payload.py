@@ -22,9 +22,11 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def wants_english(tracker: Tracker) -> bool:
-    """True when the student wrote in English."""
+    """True when the student wrote in English (a binding code alone is not English)."""
+    from gradbot.cases.binding import remove_codes
+
     text = latest_text(tracker)
-    return not text.startswith("/") and is_mostly_english(text)
+    return not text.startswith("/") and is_mostly_english(remove_codes(text))
 
 
 def send_payload(

@@ -31,6 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gradbot.evaluation import percentile  # noqa: E402
 from gradbot.settings import get_settings  # noqa: E402
 from gradbot.stack import RasaStack  # noqa: E402
 from gradbot.training import latest_model  # noqa: E402
@@ -41,11 +42,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_training() -> None:

@@ -34,15 +34,8 @@ from fake_bot_api import TOKEN, FakeBotApi, text_update  # noqa: E402
 from fake_rasa import FakeRasa  # noqa: E402
 
 from bot.app import DEFAULT_RATE_LIMITER, build_application, run_bot  # noqa: E402
+from gradbot.evaluation import percentile  # noqa: E402
 from gradbot.settings import get_settings  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def process_cpu_s(pid: int) -> float:
@@ -117,9 +110,9 @@ async def run_once(students: int, messages: int, rasa_delay_s: float, rate_limit
                 "answered": len(latencies),
                 "seconds": round(elapsed, 2),
                 "throughput_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-                "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-                "p95_ms": round(percentile(latencies, 95) * 1000, 1),
-                "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+                "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+                "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+                "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
                 "bot_cpu_ms_per_message": round(bot_cpu * 1000 / max(1, len(latencies)), 2),
                 "load_average_1min": round(os.getloadavg()[0], 2),
                 "students_with_wrong_answers": wrong,

@@ -122,12 +122,12 @@ class InProcessAssistant:
         return result_from_messages(text, expect, output.messages, parse, latency_ms)
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile (0–1) of ``values``; NaN when there are none."""
     if not values:
-        return 0.0
+        return float("nan")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return round(ordered[index], 1)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -150,6 +150,6 @@ def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "faq_top1": ratio(sum(bool(r["correct"]) for r in faq_items), len(faq_items)),
         "out_of_scope_refused": ratio(sum(r["outcome"] in ("fallback", "handoff") for r in oos_items), len(oos_items)),
         "false_fallback": ratio(sum(r["outcome"] == "fallback" for r in faq_items), len(faq_items)),
-        "p50_ms": _percentile(latencies, 0.5),
-        "p95_ms": _percentile(latencies, 0.95),
+        "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else 0.0,
+        "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
     }

@@ -17,6 +17,9 @@ from rasa.shared.nlu.training_data.message import Message
 
 from gradbot.nlu.base import StatelessComponent
 
+# Looser than the codes staff issue (gradbot.cases.binding.ALPHABET has no 0/1/I/L/O) on
+# purpose: a mistyped code still reaches action_bind, which says "wrong code" and counts the
+# attempt, instead of being refused as out of scope.
 CODE_ONLY = re.compile(r"^\s*([A-Za-z0-9]{4})[-\s]?([A-Za-z0-9]{4})\s*$")
 
 
