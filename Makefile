@@ -42,7 +42,8 @@ validate: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 
 eval: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl
-	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl
+	$(BIN)/gradbot eval tests/eval/real_questions.yml > build/eval_real.jsonl
+	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl build/eval_real.jsonl
 
 bench: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/python benchmarks/run_all.py
