@@ -4,8 +4,9 @@ Every instant passed in must be timezone-aware (any zone; a naive datetime raise
 ValueError, since a database's naive UTC would silently be 8 hours off). Results are in
 Beijing time (:data:`BEIJING`, UTC+8, no daylight saving).
 
-On a public holiday the office is closed; on a 调休 make-up Saturday or Sunday it keeps
-that weekday's hours, or the usual weekday hours when the schedule closes that weekday.
+On a public holiday the office is closed; other days keep their weekday's hours (so an
+ordinary Saturday is open only if the schedule names Saturday). A 调休 make-up Saturday
+or Sunday keeps that weekday's hours, or the usual weekday hours when it has none.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class OfficeHours:
     def periods_on(self, date: dt.date) -> tuple[Period, ...]:
         """The opening periods of a date (empty on days off)."""
         info = self.calendar.day(date)
-        if not info.workday:
+        if info.public_holiday:
             return ()
         return self.schedule.periods(date.weekday()) or (self.schedule.usual if info.makeup else ())
 

@@ -166,7 +166,9 @@ def _now_sentence(hours: OfficeHours, now: dt.datetime, english: bool) -> str:
         return (f"It is {clock} now: the office is open until {until}." if english
                 else f"现在（{clock}）是办公时间，老师在岗，今天这一段到 {until}。")
     back = hours.next_opening_text(now, english)
-    return f"It is {clock} now: the office is closed; it opens again {back}." if english else f"现在（{clock}）不在办公时间。老师回来的时间：{back}。"
+    if english:
+        return f"It is {clock} now: the office is closed; it opens again {back}."
+    return f"现在（{clock}）不在办公时间，{back.replace('（北京时间）', '').replace(' ', '')}再开门。" if back.startswith("今天") else f"现在（{clock}）不在办公时间，{back}。"
 
 
 def _holiday_sentence(hours: OfficeHours, holiday: Holiday, now: dt.datetime, english: bool) -> str:
