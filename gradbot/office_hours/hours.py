@@ -153,14 +153,17 @@ def describe_contact_hours(contact: object, english: bool = False) -> str:
     return (str(getattr(contact, "hours_en", "") or "") or hours) if english else hours
 
 
-_cache: dict[tuple[Path, str], tuple[tuple[float, float], OfficeHours | None]] = {}
+_Stamp = tuple[int, int]
+_cache: dict[tuple[Path, str], tuple[tuple[_Stamp, _Stamp], OfficeHours | None]] = {}
 
 
-def _mtime(path: Path) -> float:
+def _stamp(path: Path) -> _Stamp:
+    """Modification time and size: an edit changes at least one."""
     try:
-        return path.stat().st_mtime_ns
+        stat = path.stat()
     except OSError:
-        return -1
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def load_office_hours(policies_dir: Path | None = None, contact: str = OFFICE_CONTACT) -> OfficeHours | None:
@@ -173,7 +176,7 @@ def load_office_hours(policies_dir: Path | None = None, contact: str = OFFICE_CO
     from gradbot.settings import get_settings
 
     directory = Path(policies_dir or get_settings().policies_dir)
-    stamp = (_mtime(directory / CONTACTS_FILE), _mtime(directory / CALENDAR_FILE))
+    stamp = (_stamp(directory / CONTACTS_FILE), _stamp(directory / CALENDAR_FILE))
     cached = _cache.get((directory, contact))
     if cached is not None and cached[0] == stamp:
         return cached[1]
