@@ -248,7 +248,7 @@ def parse_calendar_file(path: Path) -> StaffCalendar:
 
 def calendar_problems(directory: Path, today: dt.date | None = None) -> list[Problem]:
     """Problems of ``_calendar.yml`` and warnings for a missing year (this year, or next year from October)."""
-    today = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    today = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()  # Beijing
     staff = parse_calendar_file(Path(directory) / CALENDAR_FILE)
     calendar = WorkCalendar(staff.years)
     problems = list(staff.problems)

@@ -15,6 +15,11 @@ from gradbot.office_hours.schedule import ScheduleError, parse_schedule
 CONTACTS_FILE = "_contacts.yml"
 
 
+def beijing_today() -> dt.date:
+    """Today's date in Beijing (tests replace it to pin the date)."""
+    return dt.datetime.now(BEIJING).date()
+
+
 def _hours_lines(path: Path) -> list[tuple[str, str, int]]:
     """(contact key, hours text, line) for every contact in the file (unreadable files give none)."""
     try:
@@ -33,7 +38,7 @@ def _hours_lines(path: Path) -> list[tuple[str, str, int]]:
 def office_hours_problems(directory: Path, today: dt.date | None = None) -> list[Problem]:
     """Unreadable contact hours, the office's missing schedule, ``_calendar.yml`` errors and missing years."""
     directory = Path(directory)
-    today = today or dt.datetime.now(BEIJING).date()
+    today = today or beijing_today()
     file = str(directory / CONTACTS_FILE)
     problems: list[Problem] = []
     office_has_schedule = False

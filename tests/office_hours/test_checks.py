@@ -6,6 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
 from gradbot.knowledge.checker import check_directory
 from gradbot.office_hours.checks import office_hours_problems
 from gradbot.settings import PROJECT_ROOT
@@ -26,12 +28,13 @@ def test_unreadable_hours_and_a_missing_office_schedule(tmp_path: Path) -> None:
     assert "overlap" in problems[0].message and "guidance_205" in problems[1].message
 
 
-def test_kb_check_includes_the_calendar_warning(tmp_path: Path) -> None:
+def test_kb_check_includes_the_calendar_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     policies = tmp_path / "policies"
     shutil.copytree(PROJECT_ROOT / "policies", policies)
-    report = check_directory(policies)
-    calendar_warnings = [p for p in report.problems if Path(p.file).name == "_calendar.yml"]
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    assert bool(calendar_warnings) == (today >= dt.date(2026, 10, 1))  # the package knows 2026, not 2027
+    monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 11, 27))
+    (warning,) = [p for p in check_directory(policies).problems if Path(p.file).name == "_calendar.yml"]
+    assert warning.severity == "warning" and "2027 is missing" in warning.message
+    monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 9, 30))
+    assert not [p for p in check_directory(policies).problems if Path(p.file).name == "_calendar.yml"]
     (policies / "_calendar.yml").write_text("years:\n  2027:\n    holidays:\n      元旦: 2027-01-01 至 2027-01-40\n", encoding="utf-8")
     assert any(p.severity == "error" and Path(p.file).name == "_calendar.yml" for p in check_directory(policies).problems)
