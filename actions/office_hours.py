@@ -11,16 +11,18 @@ import datetime as dt
 from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payload import latest_text, send_payload, wants_english
+from actions.payload import latest_intent, latest_text, send_payload, wants_english
 from gradbot.knowledge.formatting import contact_line
 from gradbot.knowledge.store import default_store as knowledge_store
 from gradbot.office_hours import BEIJING, OFFICE_CONTACT, load_office_hours
-from gradbot.office_hours.questions import office_hours_answer
+from gradbot.office_hours.questions import is_about_office_hours, office_hours_answer
 from gradbot.settings import get_settings
 
 Clock = Callable[[], dt.datetime]
+DOUBTFUL_CONFIDENCE = 0.6  # below this, a message without any word about hours or days is handed to action_fallback
 
 
 def beijing_now() -> dt.datetime:
@@ -38,10 +40,13 @@ class ActionOfficeHours(Action):
         return "action_office_hours"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = latest_text(tracker)
+        _, confidence = latest_intent(tracker)
+        if confidence < DOUBTFUL_CONFIDENCE and not text.startswith("/") and not is_about_office_hours(text):
+            return [FollowupAction("action_fallback")]
         english = wants_english(tracker)
         contact = knowledge_store().snapshot().kb.contacts.get(OFFICE_CONTACT)
         hours = load_office_hours(get_settings().policies_dir)
-        text = latest_text(tracker)
         if hours is not None:
             answer = office_hours_answer("" if text.startswith("/") else text, self.clock(), hours, english)
         elif contact is not None and contact.hours:  # hours written as free text

@@ -37,6 +37,9 @@ _PATTERNS = [
 ]
 _SCANNER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _PATTERNS), re.IGNORECASE)
 _BY_ALIAS = {a.lower(): h for a, h in _ALIASES}
+_HOURS_WORDS = re.compile(
+    r"上班|下班|什么时候|哪天|几号|节假日|点半|[0-9一二三四五六七八九十]点|开门|关门|开放|办公|营业|值班|有人|有老师|人在|在吗|在不在|几点|时间|放假|休息|假期|节日|调休|补班|周末|"
+    r"\bopen|\bclos|hours|\btime\b|when|holiday|weekend|working", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ def asked_days(text: str, today: dt.date) -> list[Asked]:
             if item not in found:
                 found.append(item)
     return found[:MAX_ASKED]
+
+
+def is_about_office_hours(text: str) -> bool:
+    """Whether the text asks about hours or a day at all (an NLU guess without either is doubtful)."""
+    normalized = normalize(text).lower()
+    return bool(_HOURS_WORDS.search(normalized) or _SCANNER.search(normalized))
 
 
 def _periods(hours: OfficeHours, date: dt.date, english: bool) -> str:

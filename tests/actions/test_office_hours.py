@@ -27,12 +27,15 @@ def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
 
 
+def tracker(text: str, confidence: float = 0.97) -> Tracker:
+    latest = {"text": text, "intent": {"name": "ask_office_hours", "confidence": confidence}, "entities": [],
+              "intent_ranking": [{"name": "ask_office_hours", "confidence": confidence}]}
+    return Tracker("tg-9", {}, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
+
+
 def ask(text: str, now: dt.datetime) -> tuple[str, dict]:
-    latest = {"text": text, "intent": {"name": "ask_office_hours", "confidence": 0.97}, "entities": [],
-              "intent_ranking": [{"name": "ask_office_hours", "confidence": 0.97}]}
-    tracker = Tracker("tg-9", {}, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
-    events = ActionOfficeHours(clock=lambda: now).run(dispatcher, tracker, {})
+    events = ActionOfficeHours(clock=lambda: now).run(dispatcher, tracker(text), {})
     assert events == []
     texts = [m["text"] for m in dispatcher.messages if m.get("text")]
     payloads = [m["custom"]["gradbot"] for m in dispatcher.messages if m.get("custom")]
@@ -86,3 +89,22 @@ def test_free_text_hours_are_shown_as_written(policies: Path) -> None:
         "    hours: 08:00-12:00, 14:30-17:30\n", "    hours: 工作日办公，具体时间待确认\n", 1), encoding="utf-8")
     text, payload = ask("现在有人吗", at(2026, 11, 27, 10, 0))
     assert text.startswith("办公时间：工作日办公，具体时间待确认") and payload["outcome"] == "office_hours"
+
+
+def test_a_doubtful_guess_without_hours_words_goes_to_the_fallback(policies: Path) -> None:
+    dispatcher = CollectingDispatcher()
+    action = ActionOfficeHours(clock=lambda: at(2026, 11, 27, 10, 0))
+    events = action.run(dispatcher, tracker("帮我看看材料交上去没", confidence=0.46), {})
+    assert events == [{"event": "followup", "name": "action_fallback", "timestamp": None}] and dispatcher.messages == []
+    action.run(dispatcher, tracker("老师什么时候在", confidence=0.46), {})
+    assert dispatcher.messages[-1]["custom"]["gradbot"]["outcome"] == "office_hours"
+
+
+def test_every_training_example_counts_as_about_office_hours() -> None:
+    import yaml
+
+    from gradbot.office_hours.questions import is_about_office_hours
+
+    data = yaml.safe_load((PROJECT_ROOT / "nlu_data" / "nlu" / "office_hours.yml").read_text(encoding="utf-8"))
+    examples = [line[2:] for line in data["nlu"][0]["examples"].splitlines() if line.startswith("- ")]
+    assert len(examples) > 60 and [e for e in examples if not is_about_office_hours(e)] == []
