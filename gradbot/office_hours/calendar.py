@@ -144,7 +144,6 @@ def _package_knows(year: int) -> bool:
     return True
 
 
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _RANGE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2})\s*(?:(?:至|到|~|～|—|–|to)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*$")
 
 
@@ -153,8 +152,11 @@ def _dates(text: str) -> list[dt.date]:
     match = _RANGE.match(text)
     if not match:
         raise ValueError(f"'{text}' is not a date (2027-01-01) or a range (2027-01-01 至 2027-01-03)")
-    first = dt.date.fromisoformat(_pad(match.group(1)))
-    last = dt.date.fromisoformat(_pad(match.group(2))) if match.group(2) else first
+    try:
+        first = dt.date.fromisoformat(_pad(match.group(1)))
+        last = dt.date.fromisoformat(_pad(match.group(2))) if match.group(2) else first
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
     if last < first or (last - first).days > 31:
         raise ValueError(f"'{text}' is not a range of at most a month")
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -234,8 +236,8 @@ def parse_calendar_file(path: Path) -> StaffCalendar:
                     for date in dates:
                         if date.year not in (year, year - 1) or (section == "holidays" and date.year != year):
                             problem(scalar, f"{date} is not in {year}")
-                        elif section == "holidays":
-                            calendar.holidays[date] = holiday or holiday_named("")
+                        elif section == "holidays" and holiday is not None:
+                            calendar.holidays[date] = holiday
                         else:
                             if date.weekday() < 5:
                                 problem(scalar, f"{date} is a weekday; 'workdays' lists the weekend days that are worked", "warning")
