@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.office_hours import ActionOfficeHours
 from gradbot.office_hours import BEIJING
-from gradbot.settings import PROJECT_ROOT, get_settings
-
-
-@pytest.fixture
-def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project's policies/ that the action reads."""
-    directory = tmp_path / "policies"
-    shutil.copytree(PROJECT_ROOT / "policies", directory)
-    monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
-    monkeypatch.setenv("KB_RELOAD_SECONDS", "0")
-    get_settings.cache_clear()
-    yield directory
-    get_settings.cache_clear()
+from gradbot.settings import PROJECT_ROOT
+from test_knowledge import policies  # noqa: F401  (the same copy of policies/ the knowledge actions read)
 
 
 def tracker(text: str, confidence: float = 0.97) -> Tracker:
