@@ -33,10 +33,10 @@ class ContactRef:
 
 @dataclass
 class CaseTypesFile:
-    """What ``_case_types.yml`` holds (the text, if it is good) and what is wrong with it."""
+    """What ``_case_types.yml`` holds and what is wrong with it."""
 
     path: Path
-    text: str | None = None
+    text: str | None = None  # what was parsed (None: the file could not be read)
     type_keys: list[str] = field(default_factory=list)
     contact_refs: list[ContactRef] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -170,7 +170,7 @@ def parse_case_types_file(path: Path, text: str | None = None) -> CaseTypesFile:
     from gradbot.knowledge.loader import compose_text
 
     result = CaseTypesFile(path=path)
-    root, text = compose_text(path, result.problems, text, settings_file=True)
+    root, result.text = compose_text(path, result.problems, text, settings_file=True)
     if root is None:
         return result
     checker = _Checker(result)
@@ -184,6 +184,4 @@ def parse_case_types_file(path: Path, text: str | None = None) -> CaseTypesFile:
             checker.error(fields["case_types"][1], "'case_types' lists no case type")
     if "handoff" in fields:
         checker.handoff(fields["handoff"][1])
-    if result.ok:
-        result.text = text
     return result

@@ -53,7 +53,7 @@ def test_broken_edit_keeps_the_last_good_version_and_logs_file_and_line(policies
     errors = [p for p in snapshot.problems if p.severity == "error"]
     assert errors and errors[0].file == str(path) and errors[0].line > 0
     logged = caplog.text
-    assert f"{path}:{errors[0].line}" in logged and "keeping its last good version" in logged
+    assert f"{path}:{errors[0].line}" in logged and "last good version keeps serving" in logged
 
     # fixing the file serves the fixed content
     write("dispatch.yml", DISPATCH)
