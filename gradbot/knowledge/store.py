@@ -287,6 +287,21 @@ class KnowledgeStore:
             os.replace(temporary, path)
         except OSError as exc:
             log.warning("knowledge base: cannot save the last good version to %s: %s", path, exc)
+            return
+        self._prune(path)
+
+    @staticmethod
+    def _prune(keep: Path) -> None:
+        """Remove the saved versions of policies directories that no longer exist (test copies, moved checkouts)."""
+        for other in keep.parent.glob("*.json"):
+            if other == keep:
+                continue
+            try:
+                directory = json.loads(other.read_text(encoding="utf-8")).get("directory")
+                if not directory or not Path(directory).is_dir():
+                    other.unlink()
+            except (OSError, ValueError, AttributeError):
+                continue
 
     def _restore(self) -> None:
         """Serve the saved last good versions first (each only if it still passes)."""

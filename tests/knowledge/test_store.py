@@ -301,3 +301,17 @@ def test_held_back_edit_is_announced_with_file_and_line(policies, write):
     text = stream.getvalue()
     assert "有修改未生效" in text and "held back" in text
     assert f"{path}:5: [recruit.job_fair] error: 'title' is followed by a full-width colon" in text
+
+
+def test_saved_versions_of_directories_that_are_gone_are_removed(policies, tmp_path):
+    import shutil
+
+    gone = tmp_path / "gone"
+    shutil.copytree(policies, gone)
+    saved = tmp_path / "kb"
+    old = KnowledgeStore(gone, reload_interval=0, last_good_dir=saved)
+    old.snapshot()
+    shutil.rmtree(gone)
+    store = KnowledgeStore(policies, reload_interval=0, last_good_dir=saved)
+    store.snapshot()
+    assert sorted(saved.glob("*.json")) == [store.saved_path]
