@@ -63,15 +63,19 @@ class HeldBack:
     problems: tuple[Problem, ...]
     has_last_good: bool  # False: the file never passed, none of it is served
 
-    def describe(self, english: bool = False) -> list[str]:
-        """One line on what is served instead, then one line per error (``file:line: ...``)."""
+    def describe(self, english: bool = False, limit: int = 10) -> list[str]:
+        """One line on what is served instead, then one line per error (``file:line: ...``), at most ``limit``."""
         if english:
             head = (f"{self.file}: the edit is held back; its last good version keeps serving" if self.has_last_good
                     else f"{self.file}: held back and it has no good version yet; none of it is served")
         else:
             head = (f"{self.file}：这次修改有错误，未生效，助手继续使用它上一个正确的版本" if self.has_last_good
                     else f"{self.file}：有错误，且没有可用的正确版本，这个文件的内容暂时不会使用")
-        return [head] + [f"  {problem}" for problem in self.problems]
+        lines = [head] + [f"  {problem}" for problem in self.problems[:limit]]
+        if len(self.problems) > limit:
+            more = len(self.problems) - limit
+            lines.append(f"  … and {more} more (gradbot kb check lists them all)" if english else f"  ……另有 {more} 处（gradbot kb check 会全部列出）")
+        return lines
 
 
 @dataclass
