@@ -108,6 +108,8 @@ def layout_slips(text: str) -> list[Slip]:
             nearest = min(levels, key=lambda level: (abs(level - indent), levels[level][1] != kind, -level))
             difference = indent - nearest
             above = levels[nearest][0]
+            if line.kind == "full_width" and difference > 1:
+                continue  # text continuing a value above ("Note：…"), which YAML reads as part of it
             if abs(difference) == 1:
                 how = "one space too far" if difference > 0 else "one space too little"
             else:

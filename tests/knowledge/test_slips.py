@@ -100,3 +100,9 @@ def test_syntax_error_names_the_entry_and_a_lost_answer_line(policies):
     (problem,) = parse_topic_file(path).problems
     assert problem.line == _line_of(text, "地址机要寄出") and problem.entry_id == "dispatch.archive_transfer"
     assert "YAML syntax error" in problem.message and "continues the text of 'answer'" in problem.message
+
+
+def test_text_continuing_a_value_with_a_full_width_colon_is_fine():
+    text = RECRUIT.replace("    answer: 请看就业网的招聘日历。\n", "    answer: 请看就业网的招聘日历。\n      Note：以通知为准。\n")
+    assert yaml.safe_load(text)["entries"][0]["answer"].endswith("Note：以通知为准。")
+    assert layout_slips(text) == []
