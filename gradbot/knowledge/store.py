@@ -204,7 +204,7 @@ class KnowledgeStore:
             return {}
         remaining = dict(changes)
         blocking: dict[str, list[Problem]] = {}
-        order = sorted(remaining, key=lambda name: (name not in SETTINGS_FILES, SETTINGS_FILES.index(name) if name in SETTINGS_FILES else 0, name))
+        order = [n for n in SETTINGS_FILES if n in remaining] + sorted(n for n in remaining if n not in SETTINGS_FILES)
         progress = True
         while remaining and progress:
             progress = False
