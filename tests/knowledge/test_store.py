@@ -315,3 +315,23 @@ def test_saved_versions_of_directories_that_are_gone_are_removed(policies, tmp_p
     store = KnowledgeStore(policies, reload_interval=0, last_good_dir=saved)
     store.snapshot()
     assert sorted(saved.glob("*.json")) == [store.saved_path]
+
+
+def test_watcher_announces_a_held_back_edit_and_its_fix(policies, write):
+    import io
+    import time as clock
+
+    from gradbot.knowledge.store import watch_held_back
+
+    store = KnowledgeStore(policies, reload_interval=0)
+    stream = io.StringIO()
+    watch_held_back(store, interval=0.01, stream=stream)
+    path = write("recruit.yml", RECRUIT + "  - id: [\n")
+    deadline = clock.monotonic() + 10
+    while f"{path}:" not in stream.getvalue() and clock.monotonic() < deadline:
+        clock.sleep(0.02)
+    assert "知识库：有修改未生效" in stream.getvalue() and f"{path}:" in stream.getvalue()
+    write("recruit.yml", RECRUIT)
+    while "所有修改均已生效" not in stream.getvalue() and clock.monotonic() < deadline:
+        clock.sleep(0.02)
+    assert "every edit is live" in stream.getvalue()
