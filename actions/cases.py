@@ -26,10 +26,10 @@ _LOOKS_LIKE_STUDENT_ID = re.compile(r"(?<!\d)\d{6,}(?!\d)")
 
 def _session():
     """A session on the configured database, migrated to the newest schema on first use."""
-    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.db.engine import sessions, upgrade
 
     upgrade()
-    return session_scope()
+    return sessions().begin()
 
 
 def _busy(dispatcher: CollectingDispatcher, english: bool, what: str, exc: Exception) -> None:
@@ -210,9 +210,9 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from gradbot.cases.binding import student_for
         from gradbot.cases.catalog import load_catalog
-        from gradbot.cases.contacts import format_contact
-        from gradbot.cases.conversation_log import scrub
-        from gradbot.cases.models import HandoffRequest
+        from gradbot.knowledge.contacts import format_contact
+        from gradbot.reporting.conversation_log import scrub
+        from gradbot.db.models import HandoffRequest
 
         english = wants_english(tracker)
         catalog = load_catalog()

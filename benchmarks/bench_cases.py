@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, insert
 
 from gradbot.cases.binding import student_for
 from gradbot.cases.catalog import load_catalog
-from gradbot.cases.db import dispose_engines, session_scope, upgrade
+from gradbot.db.engine import dispose_engines, sessions, upgrade
 from gradbot.cases.importer import import_file
-from gradbot.cases.models import TelegramBinding, utcnow
+from gradbot.db.models import TelegramBinding, utcnow
 from gradbot.cases.status import status_message
 
 HEADER = ["学号", "姓名", "学历层次", "学院", "事项", "状态", "备注", "更新时间"]
@@ -84,7 +84,7 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
 
     students = sorted({r[0] for r in rows})
     bound = students[:1000]
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         session.execute(insert(TelegramBinding.__table__), [
             {"telegram_user_id": f"tg-{sid}", "student_id": sid, "bound_at": utcnow(), "blocked": False}
             for sid in bound
@@ -108,7 +108,7 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
     for _ in range(300):
         user = f"tg-{rng.choice(bound)}"
         start = time.perf_counter()
-        with session_scope(url) as session:
+        with sessions(url).begin() as session:
             student = student_for(session, user)
             status_message(session, student.student_id)
         timings.append((time.perf_counter() - start) * 1000)

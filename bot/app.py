@@ -129,7 +129,7 @@ async def _post_init(application: Application) -> None:
     if not application.bot_data["use_database"]:
         return
     try:
-        from gradbot.cases.db import upgrade
+        from gradbot.db.engine import upgrade
 
         await asyncio.to_thread(upgrade, application.bot_data["database_url"])
     except Exception:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from actions.cases import ActionBind, ActionCaseStatus, ActionHandoff, ActionUnbind
 from gradbot.cases.binding import issue_code
-from gradbot.cases.db import session_scope
-from gradbot.cases.importer import import_file
-from gradbot.cases.models import HandoffRequest
+from gradbot.db.engine import sessions
+from tests.support.database import import_sheet
+from gradbot.db.models import HandoffRequest
 
 ROWS = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
 2191000001,张三,本科,电信学部,签约派遣,已鉴证盖章,,2026-05-20 10:00
@@ -45,12 +45,12 @@ def run(action, tracker: Tracker):
 def loaded(cases_db, tmp_path: Path) -> str:
     path = tmp_path / "cases.csv"
     path.write_text(ROWS, encoding="utf-8")
-    import_file(path, apply=True)
+    import_sheet(path, apply=True)
     return cases_db
 
 
 def code_for(student_id: str) -> str:
-    with session_scope() as session:
+    with sessions().begin() as session:
         return issue_code(session, student_id)[0]
 
 
@@ -113,7 +113,7 @@ def test_handoff_records_request_with_level_office(loaded):
     assert "研究生" in texts[0] and payload["outcome"] == "handoff"
     texts, _, _ = run(ActionHandoff(), make_tracker("talk to a human please", sender="tg-unbound", intent="handoff"))
     assert "contact" in texts[0].lower() and "Room 205" in texts[0]
-    with session_scope() as session:
+    with sessions().begin() as session:
         requests = session.execute(select(HandoffRequest).order_by(HandoffRequest.id)).scalars().all()
     assert [(r.telegram_user_id, r.student_id, r.level, r.text) for r in requests] == [
         ("tg-42", "2191000002", "master", "我的落户材料寄到哪里了"),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import with_changes
-from fake_bot_api import TOKEN, text_update
+from tests.support.settings import with_changes
+from tests.support.fake_bot_api import TOKEN, text_update
 
 from bot import texts
 from bot.app import build_application, running_bot

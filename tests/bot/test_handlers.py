@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
+from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 from sqlalchemy import select
 
 from bot import texts
 from bot.handlers import MAX_INPUT_CHARS
-from gradbot.cases.db import session_scope
-from gradbot.cases.models import ConversationMessage
+from gradbot.db.engine import sessions
+from gradbot.db.models import ConversationMessage
 
 
 def buttons_of(call) -> list[dict]:
@@ -28,7 +28,7 @@ async def test_question_answered_with_feedback_buttons_and_logged(api, rasa, run
     assert [b["text"] for b in feedback] == [texts.FEEDBACK_UP, texts.FEEDBACK_DOWN]
     assert rasa.received == [("101", "三方协议在哪里盖章？")]
 
-    with session_scope(bot_db) as session:
+    with sessions(bot_db).begin() as session:
         row = session.execute(select(ConversationMessage)).scalar_one()
         assert (row.outcome, row.faq_id, row.channel) == ("faq", "dispatch.agreement_stamp", "telegram")
         assert "101" not in row.session_hash  # the sender is hashed, never stored raw
@@ -39,7 +39,7 @@ async def test_question_answered_with_feedback_buttons_and_logged(api, rasa, run
     answered = await api.wait_call("answerCallbackQuery")
     assert answered[-1].params.get("text") == texts.FEEDBACK_THANKS
     assert not (edit.params.get("reply_markup") or {}).get("inline_keyboard")
-    with session_scope(bot_db) as session:
+    with sessions(bot_db).begin() as session:
         assert session.execute(select(ConversationMessage.feedback)).scalar_one() == 1
     assert len(api.sent_to(101)) == 1  # feedback produces no new message
     assert len(rasa.received) == 1

@@ -80,14 +80,14 @@ def test_greeting_in_english(stack: RasaStack) -> None:
 
 def test_bind_then_status_shows_only_own_cases(stack: RasaStack, tmp_path: Path) -> None:
     from gradbot.cases.binding import issue_code
-    from gradbot.cases.db import session_scope, upgrade
-    from gradbot.cases.importer import import_file
+    from gradbot.db.engine import sessions, upgrade
+    from tests.support.database import import_sheet
 
     sheet = tmp_path / "cases.csv"
     sheet.write_text(CASES, encoding="utf-8")
     upgrade()
-    import_file(sheet, apply=True)
-    with session_scope() as session:
+    import_sheet(sheet, apply=True)
+    with sessions().begin() as session:
         code = issue_code(session, "2191000001")[0]
 
     _, payload = say(stack, "e2e-5", "我的派遣办到哪一步了")
