@@ -77,7 +77,8 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
     first = write_csv(workdir / f"{label}-1.csv", rows)
     upgrade(url)
     start = time.perf_counter()
-    report = import_file(first, apply=True, url=url)
+    with sessions(url).begin() as session:
+        report = import_file(session, first, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] first import: {rows_count} rows ({report.result.new_cases} new cases, "
           f"{report.result.new_students} students) in {elapsed:.2f} s = {rows_count / elapsed:,.0f} rows/s")
@@ -91,14 +92,16 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
         ])
 
     start = time.perf_counter()
-    again = import_file(first, apply=True, url=url)
+    with sessions(url).begin() as session:
+        again = import_file(session, first, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] re-import unchanged: {again.plan.counts()['unchanged']} unchanged in {elapsed:.2f} s "
           f"= {rows_count / elapsed:,.0f} rows/s")
 
     second = write_csv(workdir / f"{label}-2.csv", changed_copy(rows, 0.10, seed=2))
     start = time.perf_counter()
-    changed = import_file(second, apply=True, url=url)
+    with sessions(url).begin() as session:
+        changed = import_file(session, second, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] import with 10% changed: {changed.result.changed_cases} changed, "
           f"{changed.result.notifications} notifications queued in {elapsed:.2f} s = {rows_count / elapsed:,.0f} rows/s")

@@ -176,3 +176,16 @@ async def test_block_and_unblock_updates_keep_the_flag_in_step(api, settings, bo
         sent = queue(bot_db, 408, "恢复发送")
         await wait_status(bot_db, sent, "sent")
     assert api.texts_to(408) == ["恢复发送"]
+
+
+async def test_reply_markup_goes_with_the_last_part(api, settings, bot_db):
+    from gradbot import outbox
+
+    markup = {"inline_keyboard": [[{"text": "查看进度", "callback_data": "status"}]]}
+    with sessions(bot_db).begin() as session:
+        row_id = outbox.enqueue(session, "409", "长" * 5000, reply_markup=markup)  # two parts
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await wait_status(bot_db, row_id, "sent")
+    calls = [c for c in api.calls_of("sendMessage") if c.params.get("chat_id") == 409]
+    assert len(calls) == 2 and "reply_markup" not in calls[0].params
+    assert calls[1].params["reply_markup"] == markup

@@ -14,7 +14,7 @@ from gradbot.cases import importer
 from gradbot.cases.import_report import format_report
 from gradbot.cases.binding import bind, issue_code
 from gradbot.db.engine import sessions
-from gradbot.cases.spreadsheet import ImportFileError, decode_csv_bytes, read_table
+from gradbot.cases.spreadsheet import read_table
 from tests.support.database import import_sheet
 from gradbot.db.models import Case, CaseHistory, OutboxMessage, Student
 
@@ -195,16 +195,3 @@ def test_failure_midway_leaves_database_unchanged(db_url, tmp_path, monkeypatch)
         import_sheet(write_csv(tmp_path / "2.csv", ZH_HEADER, changed), apply=True, url=db_url)
     assert count(db_url, Case) == 1 and count(db_url, Student) == 1 and count(db_url, CaseHistory) == 1
     assert case_of(db_url, "2191000001", "dispatch").status == "学院已审核"
-
-
-def test_missing_required_column_is_a_file_error(tmp_path):
-    path = write_csv(tmp_path / "x.csv", ["学号", "姓名", "状态"], [["2191000001", "张三", "待提交"]])
-    with pytest.raises(ImportFileError, match="事项"):
-        read_table(path)
-
-
-def test_decode_csv_bytes_detects_encodings():
-    text = "学号,姓名\n1,张三\n"
-    assert decode_csv_bytes(text.encode("utf-8")) == (text, "utf-8")
-    assert decode_csv_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, "utf-8-sig")
-    assert decode_csv_bytes(text.encode("gbk")) == (text, "gb18030")
