@@ -109,8 +109,10 @@ def remove_codes(text: str | None, replacement: str = "") -> str:
 
 
 def deep_link(code: str) -> str:
-    """The Telegram link that binds when opened."""
-    return f"https://t.me/{get_settings().telegram_bot_username}?start={normalize_code(code)}"
+    """The Telegram link that binds when opened (``https://t.me/<bot>?start=<code>``)."""
+    from telegram.helpers import create_deep_linked_url
+
+    return create_deep_linked_url(get_settings().telegram_bot_username, normalize_code(code))
 
 
 def issue_code(session: Session, student_id: str, ttl: timedelta | None = None) -> tuple[str, str]:

@@ -230,6 +230,34 @@ async def test_group_answers_only_when_addressed(api, rasa, running):
     assert [m for _, m in rasa.received] == ["三方协议盖章", "派遣"]
 
 
+async def test_group_binding_code_or_handoff_reaches_rasa_as_group_and_writes_nothing(api, rasa, running, bot_db):
+    from gradbot.db.models import BindAttempt, HandoffRequest, TelegramBinding
+
+    group = -100124
+    await api.inject(text_update(116, f"@{BOT_USERNAME} 绑定 K7PQ-M2XA", chat_id=group))
+    await api.inject(text_update(116, f"@{BOT_USERNAME} 转人工", chat_id=group))
+    sent = await api.wait_sent(group, 2)
+    assert all(f"https://t.me/{BOT_USERNAME}" in call.params["text"] for call in sent)
+    assert [m["chat_type"] for m in rasa.metadata] == ["supergroup", "supergroup"]
+    assert rasa.bindings == {} and rasa.handoffs == []  # the actions refused: nothing was done
+    for command in ("/bind K7PQM2XA", "/human", "/start K7PQM2XA", "/unbind"):  # routed by chat type: Rasa never asked
+        await api.inject(text_update(116, command, chat_id=group))
+    await api.wait_sent(group, 6)
+    assert len(rasa.received) == 2
+    with sessions(bot_db).begin() as session:
+        for table in (ConversationMessage, TelegramBinding, BindAttempt, HandoffRequest):
+            assert session.execute(select(table)).scalars().all() == [], table.__tablename__
+    await api.inject(text_update(116, "/start K7PQM2XA"))  # the same code in the private chat binds
+    await api.wait_sent(116, 1)
+    assert rasa.bindings == {"116": "2191234567"} and rasa.metadata[-1] == {"chat_type": "private"}
+
+
+async def test_unknown_button_data_is_answered_as_expired(api, rasa, running):
+    await api.inject(callback_update(117, "zz:anything"))
+    (answer,) = await api.wait_call("answerCallbackQuery")
+    assert answer.params.get("text") == texts.BUTTON_EXPIRED and rasa.received == []
+
+
 async def test_blocked_user_does_not_stop_the_bot(api, rasa, running):
     api.block(115)
     await api.inject(text_update(115, "三方协议盖章"))
