@@ -197,9 +197,9 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from gradbot.cases.binding import student_for
         from gradbot.cases.catalog import load_catalog
+        from gradbot.db.models import HandoffRequest
         from gradbot.knowledge.contacts import format_contact
         from gradbot.reporting.conversation_log import scrub
-        from gradbot.db.models import HandoffRequest
 
         if _refused_outside_private_chat(dispatcher, tracker, "handoff"):
             return []

@@ -25,10 +25,10 @@ from sqlalchemy import create_engine, insert
 
 from gradbot.cases.binding import student_for
 from gradbot.cases.catalog import load_catalog
-from gradbot.db.engine import dispose_engines, sessions, upgrade
 from gradbot.cases.importer import import_file
-from gradbot.db.models import TelegramBinding, utcnow
 from gradbot.cases.status import status_message
+from gradbot.db.engine import dispose_engines, sessions, upgrade
+from gradbot.db.models import TelegramBinding, utcnow
 
 HEADER = ["学号", "姓名", "学历层次", "学院", "事项", "状态", "备注", "更新时间"]
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

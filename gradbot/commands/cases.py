@@ -78,9 +78,9 @@ def run_show(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from gradbot.cases.catalog import LEVEL_NAMES, load_catalog
+    from gradbot.cases.status import history_for, status_message
     from gradbot.db.engine import sessions, upgrade
     from gradbot.db.models import Student, TelegramBinding
-    from gradbot.cases.status import history_for, status_message
 
     upgrade()
     with sessions().begin() as session:

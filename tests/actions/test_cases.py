@@ -13,9 +13,9 @@ from sqlalchemy import select
 from actions.cases import ActionBind, ActionCaseStatus, ActionHandoff, ActionUnbind
 from gradbot.cases.binding import issue_code
 from gradbot.db.engine import sessions
+from gradbot.db.models import HandoffRequest
 from tests.support.database import import_sheet
 from tests.support.rasa_responses import rendered_texts
-from gradbot.db.models import HandoffRequest
 
 ROWS = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
 2191000001,张三,本科,电信学部,签约派遣,已鉴证盖章,,2026-05-20 10:00

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 from sqlalchemy import select
 
 from bot import texts
 from bot.handlers import MAX_INPUT_CHARS
 from gradbot.db.engine import sessions
 from gradbot.db.models import ConversationMessage
+from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 
 
 def buttons_of(call) -> list[dict]:
@@ -111,7 +111,7 @@ async def test_start_help_and_menu(api, rasa, running):
 
 
 async def test_every_kind_of_non_text_message(api, rasa, running):
-    for kind, content in NON_TEXT_CONTENT.items():
+    for content in NON_TEXT_CONTENT.values():
         await api.inject({"message": message(107, **content)})
     sent = await api.wait_sent(107, len(NON_TEXT_CONTENT))
     assert [c.params["text"] for c in sent] == [texts.NON_TEXT] * len(NON_TEXT_CONTENT)

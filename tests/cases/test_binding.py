@@ -10,7 +10,14 @@ from sqlalchemy import select, update
 
 from gradbot.cases import binding
 from gradbot.cases.binding import (
-    ALPHABET, UnknownStudent, bind, extract_code, hash_code, issue_code, student_for, unbind,
+    ALPHABET,
+    UnknownStudent,
+    bind,
+    extract_code,
+    hash_code,
+    issue_code,
+    student_for,
+    unbind,
 )
 from gradbot.db.engine import sessions, upgrade
 from gradbot.db.models import BindAttempt, BindCode, Student, utcnow

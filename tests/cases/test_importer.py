@@ -11,12 +11,12 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from gradbot.cases import importer
-from gradbot.cases.import_report import format_report
 from gradbot.cases.binding import bind, issue_code
-from gradbot.db.engine import sessions
+from gradbot.cases.import_report import format_report
 from gradbot.cases.spreadsheet import read_table
-from tests.support.database import import_sheet
+from gradbot.db.engine import sessions
 from gradbot.db.models import Case, CaseHistory, OutboxMessage, Student
+from tests.support.database import import_sheet
 
 ZH_HEADER = ["学号", "姓名", "学历层次", "学院", "事项", "状态", "备注", "更新时间"]
 EN_HEADER = ["student_id", "name", "level", "college", "case_type", "status", "note", "updated_at"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gradbot.knowledge.contacts import format_contact
+from gradbot.cases.status import status_message
 from gradbot.db.engine import sessions, upgrade
 from gradbot.db.models import Case, Student
-from gradbot.cases.status import status_message
+from gradbot.knowledge.contacts import format_contact
 
 
 def test_status_message_lists_cases_with_next_step_and_contact(db_url):

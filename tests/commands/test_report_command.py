@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gradbot.reporting import conversation_log
-from gradbot.db.models import utcnow
 from gradbot.cli import main
 from gradbot.commands.report import report_period
+from gradbot.db.models import utcnow
+from gradbot.reporting import conversation_log
 from gradbot.reporting.data import Period
 from gradbot.settings import get_settings
 from tests.support.database import in_session

@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from gradbot.db import engine as db
 from gradbot.db.engine import current_revision, get_engine, head_revision, sessions, upgrade
 from gradbot.db.models import (
-    Base, Case, ConversationMessage, HandoffRequest, OutboxMessage, Student, TelegramBinding,
+    Base,
+    Case,
+    ConversationMessage,
+    HandoffRequest,
+    OutboxMessage,
+    Student,
+    TelegramBinding,
 )
 
 

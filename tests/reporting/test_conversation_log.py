@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from gradbot.reporting.conversation_log import log_message, purge_older_than, set_feedback
 from gradbot.db.engine import sessions
 from gradbot.db.models import ConversationMessage, utcnow
+from gradbot.reporting.conversation_log import log_message, purge_older_than, set_feedback
 from tests.support.database import in_session
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-
 from gradbot.cases.importer import ImportReport, import_file
 from gradbot.db.engine import sessions, upgrade
 
