@@ -7,15 +7,19 @@ MODEL_STAMP := models/.stamp-model
 KB_NLU := build/kb_nlu.yml
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: run test venv model train validate eval bench lock clean
+.PHONY: run test lint venv model train validate eval bench lock clean
 
 run: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/gradbot run
 
 test: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
+	$(BIN)/ruff check .
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model models --out build/test-stories --fail-on-prediction-errors
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(DEPS_STAMP)
+	$(BIN)/ruff check .
 
 venv: $(DEPS_STAMP)
 

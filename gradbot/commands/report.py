@@ -75,13 +75,16 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    from gradbot.cases.conversation_log import purge_older_than
+    from gradbot.db.engine import sessions, upgrade
+    from gradbot.reporting.conversation_log import purge_older_than
     from gradbot.settings import get_settings
 
     days = get_settings().conversation_retention_days if args.days is None else args.days
     if days < 0:
         print("--days must be 0 or more")
         return 2
-    removed = purge_older_than(days)
+    upgrade()
+    with sessions().begin() as session:
+        removed = purge_older_than(session, days)
     print(f"deleted {removed} messages older than {days} days")
     return 0

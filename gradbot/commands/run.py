@@ -38,7 +38,7 @@ def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
 
 
 def run_assistant(args: argparse.Namespace) -> int:
-    from gradbot.cases.db import upgrade
+    from gradbot.db.engine import upgrade
     from gradbot.settings import get_settings
     from gradbot.stack import RasaStack, port_of
 
