@@ -39,10 +39,9 @@ def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
 
 def run_assistant(args: argparse.Namespace) -> int:
     from gradbot.db.engine import upgrade
+    from gradbot.knowledge.store import default_store, watch_held_back
     from gradbot.settings import get_settings
     from gradbot.stack import RasaStack, port_of
-
-    from gradbot.knowledge.store import default_store, watch_held_back
 
     settings = get_settings()
     upgrade()

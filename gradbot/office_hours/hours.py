@@ -17,7 +17,14 @@ from pathlib import Path
 
 from gradbot.knowledge.schema import Contact
 from gradbot.office_hours.calendar import CALENDAR_FILE, DayInfo, WorkCalendar, parse_calendar_file
-from gradbot.office_hours.schedule import WEEKDAYS_EN, WEEKDAYS_ZH, Period, ScheduleError, WeeklySchedule, parse_schedule
+from gradbot.office_hours.schedule import (
+    WEEKDAYS_EN,
+    WEEKDAYS_ZH,
+    Period,
+    ScheduleError,
+    WeeklySchedule,
+    parse_schedule,
+)
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 OFFICE_CONTACT = "guidance_205"  # whose hours the assistant means by "your office hours"

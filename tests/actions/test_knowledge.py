@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ActionAnswerFaq, ActionFallback, choose_faq_payload
 from actions.small_talk import ActionSmallTalk
-from gradbot.settings import PROJECT_ROOT, get_settings
-
-
-@pytest.fixture
-def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project's policies/ that the actions read (reload checked on every call)."""
-    directory = tmp_path / "policies"
-    shutil.copytree(PROJECT_ROOT / "policies", directory)
-    monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
-    monkeypatch.setenv("KB_RELOAD_SECONDS", "0")
-    get_settings.cache_clear()
-    yield directory
-    get_settings.cache_clear()
 
 
 def tracker(text: str, ranking: dict[str, float], entities: list | None = None) -> Tracker:

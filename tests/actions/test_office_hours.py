@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.office_hours import ActionOfficeHours
 from gradbot.office_hours import BEIJING
 from gradbot.settings import PROJECT_ROOT
-from test_knowledge import policies  # noqa: F401  (the same copy of policies/ the knowledge actions read)
 
 
 def tracker(text: str, confidence: float = 0.97) -> Tracker:

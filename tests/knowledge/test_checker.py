@@ -88,7 +88,7 @@ class _NoisyModel(_FakeModel):
         os.write(1, b"C++ stdout line\n")
         os.write(2, b"C++ stderr line\n")
         logging.getLogger("rasa.core.processor").error("rasa log line")
-        warnings.warn("deprecated thing")
+        warnings.warn("deprecated thing", stacklevel=2)
         return super().classify(text)
 
 

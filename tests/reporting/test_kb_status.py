@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from gradbot.knowledge.schema import Problem
 from gradbot.knowledge.store import HeldBack
 from gradbot.reporting.kb_status import held_back_html, held_back_now, held_back_text
