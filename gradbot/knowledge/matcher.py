@@ -38,6 +38,12 @@ FILLER_WORDS = frozenset(
 )
 
 
+def entry_text(entry: Entry) -> str:
+    """Everything an entry says (title, keywords, questions, answers), normalised into one string."""
+    parts = (entry.title, entry.title_en, *entry.keywords, *entry.questions, entry.answer, entry.answer_en)
+    return normalize(" ".join(p for p in parts if p))
+
+
 @dataclass(frozen=True)
 class Match:
     """An entry and how similar the question is to it (0–1)."""
@@ -57,10 +63,14 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+def content_words(text: str) -> list[str]:
+    """The jieba words of a normalised text, without punctuation and question filler."""
+    return [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(normalize(text))) if w and w not in FILLER_WORDS]
+
+
 def features(text: str) -> list[str]:
     """Word and character n-gram features of a text (after normalisation)."""
-    norm = normalize(text)
-    words = [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(norm)) if w and w not in FILLER_WORDS]
+    words = content_words(text)
     feats = ["w:" + w for w in words]
     compact = "".join(words)
     for n in (1, 2, 3):
@@ -88,6 +98,33 @@ class Matcher:
             centroids = np.vstack([np.asarray(self._doc_matrix[self._owners == i].mean(axis=0)) for i in range(len(self.entries))])
             norms = np.linalg.norm(centroids, axis=1, keepdims=True)
             self._centroids = centroids / np.where(norms == 0, 1, norms)
+            self._idf = {name[2:]: float(v) for name, v in zip(self._vectorizer.get_feature_names_out(), self._vectorizer.idf_) if name.startswith("w:")}
+            self._max_idf = float(self._vectorizer.idf_.max())
+        self._texts = {entry.id: entry_text(entry) for entry in self.entries}
+        self._words = {entry.id: set(content_words(self._texts[entry.id])) for entry in self.entries}
+
+    def coverage(self, question: str, entry: Entry) -> tuple[float, bool]:
+        """How much of the question's content the entry speaks about.
+
+        Returns the IDF-weighted share of the question's content words that occur in the
+        entry's own text (a word the knowledge base never uses weighs the most), and
+        whether at least one shared word is longer than one character: a single shared
+        character (丢, 章) must not carry an answer.
+        """
+        words = content_words(question)
+        if not words or self._vectorizer is None:
+            return 0.0, False
+        text, vocab = self._texts.get(entry.id, ""), self._words.get(entry.id, set())
+        total = covered = 0.0
+        substantial = False
+        for word in words:
+            weight = self._idf.get(word, self._max_idf)
+            total += weight
+            long_word = len(word) >= (3 if word.isascii() else 2)
+            if (long_word and word in text) or word in vocab:
+                covered += weight
+                substantial = substantial or long_word
+        return (covered / total if total else 0.0), substantial
 
     def vectors(self, texts: list[str]):  # type: ignore[no-untyped-def]
         """L2-normalised TF-IDF vectors (sparse rows) of ``texts``; None for an empty knowledge base."""
