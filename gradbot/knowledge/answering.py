@@ -52,7 +52,7 @@ STRONG_SIMILARITY = 0.45
 # one entry's own questions (e.g. an entry staff just added). The highest similarity of
 # any out-of-scope training or evaluation example was 0.58.
 OVERRIDE_SIMILARITY = 0.65
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 FOLLOWUP_MARGIN = 0.15
 SHORT_QUESTION = 4
 SPECIFIC_SIMILARITY = 0.45

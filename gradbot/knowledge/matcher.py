@@ -43,6 +43,15 @@ def entry_text(entry: Entry) -> str:
     parts = (entry.title, entry.title_en, *entry.keywords, *entry.questions, entry.answer, entry.answer_en)
     return normalize(" ".join(p for p in parts if p))
 
+# Words that say how a question is asked, not what it is about: left out of coverage.
+COVERAGE_IGNORED = frozenset(
+    "干嘛 干啥 有用 没用 啥时候 什么时候 时候 多久 多长时间 今年 明年 去年 期间 有人 通过 一般 具体 现在 之后 以后 的话 "
+    "情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
+    "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
+    "why would should could will there it this that".split()
+)
+SINGLE_CHAR_WEIGHT = 0.3
+
 
 @dataclass(frozen=True)
 class Match:
@@ -111,16 +120,16 @@ class Matcher:
         whether at least one shared word is longer than one character: a single shared
         character (丢, 章) must not carry an answer.
         """
-        words = content_words(question)
+        words = [w for w in content_words(question) if w not in COVERAGE_IGNORED]
         if not words or self._vectorizer is None:
             return 0.0, False
         text, vocab = self._texts.get(entry.id, ""), self._words.get(entry.id, set())
         total = covered = 0.0
         substantial = False
         for word in words:
-            weight = self._idf.get(word, self._max_idf)
-            total += weight
             long_word = len(word) >= (3 if word.isascii() else 2)
+            weight = self._idf.get(word, self._max_idf) * (1.0 if long_word else SINGLE_CHAR_WEIGHT)
+            total += weight
             if (long_word and word in text) or word in vocab:
                 covered += weight
                 substantial = substantial or long_word
