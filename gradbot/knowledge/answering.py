@@ -10,8 +10,9 @@ topic confidence``) and
   model is unsure of the topic and the similarity is weak (``WEAK_SIMILARITY``).
 
 A very short question (``SHORT_QUESTION`` characters or fewer, e.g. "派遣", "三方") that
-no entry matches clearly (``SPECIFIC_SIMILARITY``) names a topic, not a question: the
-assistant offers that topic's closest entries as buttons instead of guessing one.
+several entries carry in their title or keywords, or that no entry matches clearly
+(``SPECIFIC_SIMILARITY``), names a topic, not a question: the assistant offers the
+closest entries as buttons instead of guessing one.
 
 An entry of a topic the model all but ruled out (below ``OFF_TOPIC``) is considered
 only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word such as
@@ -96,9 +97,14 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     best_topic_conf = topic_confidence.get(best.entry.topic, 0.0)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
-    if len(normalize(text).replace(" ", "")) <= SHORT_QUESTION and best.score < SPECIFIC_SIMILARITY:
+    compact = normalize(text).replace(" ", "")
+    if len(compact) <= SHORT_QUESTION:
+        # a bare word that several entries carry in their title or keywords (档案, 三方) names a topic
+        named = [m.entry for m, _ in scored if compact in normalize(" ".join((m.entry.title, *m.entry.keywords)))]
+        if len(named) > 1:
+            return Decision("clarify", options=named[:MAX_OPTIONS], scored=scored[:MAX_OPTIONS])
         same_topic = [m.entry for m, _ in scored if m.entry.topic == best.entry.topic][:MAX_OPTIONS]
-        if len(same_topic) > 1:
+        if best.score < SPECIFIC_SIMILARITY and len(same_topic) > 1:
             return Decision("clarify", options=same_topic, scored=scored[:MAX_OPTIONS])
     if previous == best.entry.id:
         narrower = next(
