@@ -19,7 +19,8 @@ only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word su
 "offer" must not carry a salary question into the study-abroad answers.
 
 A near miss is refused rather than answered by a neighbour that shares words
-(:mod:`gradbot.knowledge.scope`): a question about another university gets no entry;
+(:mod:`gradbot.knowledge.scope`): a question about another university, or about a named
+company's hiring, gets no entry;
 an entry is skipped when the question names what it declares it is not for (its
 ``not_for`` phrases, or a place other than its own); and the entry finally chosen must
 cover the question's content: at least ``MIN_COVERAGE`` of its IDF-weighted content
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 
 from gradbot.knowledge.matcher import Match, Matcher
 from gradbot.knowledge.schema import Entry
-from gradbot.knowledge.scope import excluded, names_other_school
+from gradbot.knowledge.scope import asks_company_hiring, excluded, names_other_school
 from gradbot.textnorm import normalize
 
 TOPIC_WEIGHT = 0.35
@@ -54,6 +55,11 @@ STRONG_SIMILARITY = 0.45
 # any out-of-scope training or evaluation example was 0.58.
 OVERRIDE_SIMILARITY = 0.65
 MIN_COVERAGE = 0.4
+# a strong text match may cover less (unknown words are often jieba segmentation artefacts)
+STRONG_MATCH_COVERAGE = 0.25
+# the leading candidates are re-ranked by how much of the question they cover
+COVERAGE_WEIGHT = 0.5
+RERANK = 5
 FOLLOWUP_MARGIN = 0.15
 SHORT_QUESTION = 4
 SPECIFIC_SIMILARITY = 0.45
@@ -70,10 +76,11 @@ class Decision:
     scored: list[tuple[Match, float]] = field(default_factory=list)
 
 
-def answers(matcher: Matcher, text: str, entry: Entry) -> bool:
-    """True when ``entry`` covers enough of what ``text`` asks to be given as its answer."""
-    share, substantial = matcher.coverage(text, entry)
-    return substantial and share >= MIN_COVERAGE
+def answers(matcher: Matcher, text: str, match: Match) -> bool:
+    """True when the matched entry covers enough of what ``text`` asks to be given as its answer."""
+    share, substantial = matcher.coverage(text, match.entry)
+    floor = STRONG_MATCH_COVERAGE if match.score >= STRONG_SIMILARITY else MIN_COVERAGE
+    return substantial and share >= floor
 
 
 def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], previous: str | None = None) -> Decision:
@@ -81,7 +88,7 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
 
     ``previous`` is the id of the entry answered just before, if any.
     """
-    if names_other_school(text):
+    if names_other_school(text) or asks_company_hiring(text):
         return Decision("fallback")
     matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)]
     if topic_confidence:
@@ -91,6 +98,12 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
         key=lambda pair: pair[1],
         reverse=True,
     )
+    head = sorted(
+        ((m, s + COVERAGE_WEIGHT * matcher.coverage(text, m.entry)[0]) for m, s in scored[:RERANK]),
+        key=lambda pair: pair[1],
+        reverse=True,
+    )
+    scored = head + scored[RERANK:]
     if not scored:
         return Decision("fallback")
     best, best_score = scored[0]
@@ -108,13 +121,13 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
             return Decision("clarify", options=same_topic, scored=scored[:MAX_OPTIONS])
     if previous == best.entry.id:
         narrower = next(
-            (m for m, _ in scored[1:MAX_OPTIONS] if best.score - m.score <= FOLLOWUP_MARGIN and answers(matcher, text, m.entry)),
+            (m for m, _ in scored[1:MAX_OPTIONS] if best.score - m.score <= FOLLOWUP_MARGIN and answers(matcher, text, m)),
             None,
         )
         if narrower is not None:
             return Decision("faq", entry=narrower.entry, scored=scored[:MAX_OPTIONS])
-    close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN and answers(matcher, text, m.entry)]
-    if not answers(matcher, text, best.entry):
+    close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN and answers(matcher, text, m)]
+    if not answers(matcher, text, best):
         if close:  # the leader does not cover the question, a close runner-up does: let the student pick
             return Decision("clarify", options=close, scored=scored[:MAX_OPTIONS])
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
@@ -125,11 +138,11 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
 
 def strong_match(matcher: Matcher, text: str) -> Entry | None:
     """The entry ``text`` matches so closely that it should be answered whatever the NLU said."""
-    if names_other_school(text):
+    if names_other_school(text) or asks_company_hiring(text):
         return None
     matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)][:2]
     if not matches or matches[0].score < OVERRIDE_SIMILARITY:
         return None
     if len(matches) > 1 and matches[0].score - matches[1].score <= CLARIFY_MARGIN:
         return None
-    return matches[0].entry if answers(matcher, text, matches[0].entry) else None
+    return matches[0].entry if answers(matcher, text, matches[0]) else None

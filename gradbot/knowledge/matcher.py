@@ -46,7 +46,7 @@ def entry_text(entry: Entry) -> str:
 # Words that say how a question is asked, not what it is about: left out of coverage.
 COVERAGE_IGNORED = frozenset(
     "干嘛 干啥 有用 没用 啥时候 什么时候 时候 多久 多长时间 今年 明年 去年 期间 有人 通过 一般 具体 现在 之后 以后 的话 "
-    "情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
+    "怎么弄 咋弄 咋整 怎么整 怎么搞 情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
     "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
     "why would should could will there it this that".split()
 )
@@ -72,9 +72,14 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(normalize(text))) if w and w not in FILLER_WORDS)
+
+
 def content_words(text: str) -> list[str]:
     """The jieba words of a normalised text, without punctuation and question filler."""
-    return [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(normalize(text))) if w and w not in FILLER_WORDS]
+    return list(_content_words(text))
 
 
 def features(text: str) -> list[str]:

@@ -8,7 +8,9 @@ ours. Three checks, all on the normalised question text:
 - places: an entry whose title or keywords name a place (上海, 西安, 北京 …) only
   answers questions that name none of the known places or one of its own;
 - other universities: a question about a named university other than XJTU is about
-  that school's procedure, which no entry covers.
+  that school's procedure, which no entry covers;
+- a named company's hiring (its written test, pay, schedule) is that company's business,
+  not the job-fair entry's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,17 @@ OWN_SCHOOL = ("西安交通大学", "西安交大", "交通大学", "西交大",
 OTHER_SCHOOL_SHORT = (
     "清华 北大 复旦 浙大 南大 上交 同济 西工大 西电 西北大学 长安大学 陕师大 西农 西北农林 华科 武大 中大 川大 人大 "
     "南开 天大 哈工大 中科大 北航 北理 北邮 厦大 山大 西南交大 北交大 西财 西外 西邮 西建大 西科大 西理工 西工程"
+).split()
+# Employers graduates often name; a question naming one together with a hiring word is refused.
+COMPANIES = (
+    "华为 腾讯 阿里 阿里巴巴 字节 字节跳动 百度 京东 美团 拼多多 网易 小米 快手 滴滴 蚂蚁 大疆 比亚迪 中兴 海康 宁德时代 "
+    "国家电网 国网 南方电网 中石油 中石化 中海油 中国移动 中国联通 中国电信 中建 中铁 中车 航天 中航 商飞 "
+    "工商银行 建设银行 农业银行 中国银行 招商银行 交通银行 微软 谷歌 苹果公司 英特尔 三星 西门子 隆基 陕汽 陕鼓 "
+    "oppo vivo huawei tencent alibaba bytedance baidu microsoft google"
+).split()
+HIRING_WORDS = (
+    "校招 秋招 春招 社招 实习生招聘 招聘 笔试 面试 网申 内推 宣讲 薪资 工资 待遇 年薪 月薪 开多少 录取 考试 体检 "
+    "岗位 hire hiring interview salary written test"
 ).split()
 _UNIVERSITY = re.compile(r"([\u4e00-\u9fff]{2,8})大学(?!生)")
 
@@ -61,6 +74,12 @@ def names_other_school(text: str) -> bool:
     if any(short in stripped for short in OTHER_SCHOOL_SHORT):
         return True
     return bool(_UNIVERSITY.search(stripped))
+
+
+def asks_company_hiring(text: str) -> bool:
+    """True when the question is about a named company's own hiring (test, pay, schedule)."""
+    norm = normalize(text)
+    return any(c in norm for c in COMPANIES) and any(w in norm for w in HIRING_WORDS)
 
 
 def excluded(entry: Entry, text: str) -> str:
