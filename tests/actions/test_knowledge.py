@@ -206,3 +206,15 @@ def test_previous_faq_is_read_only_from_the_turn_before(policies: Path) -> None:
 
     assert previous_faq_id(followup_tracker("x", {"ask_dispatch": 0.9}, "dispatch.termination")) == "dispatch.termination"
     assert previous_faq_id(tracker("x", {"ask_dispatch": 0.9})) is None
+
+
+def test_a_named_companys_hiring_is_not_the_job_fair_entry(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("华为今年秋招什么时候笔试", {"ask_recruit": 0.95}))
+    assert payload["outcome"] == "fallback"
+
+
+def test_new_subjects_are_answered(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("档案自己拿着好几年了，会不会成死档", {"ask_dispatch": 0.95}))
+    assert payload["faq_id"] == "dispatch.archive_storage"
+    _, payload = run(ActionAnswerFaq(), tracker("杭州落户要什么条件", {"ask_general": 0.9}))
+    assert payload["faq_id"] == "general.other_city_settlement"

@@ -37,3 +37,12 @@ def test_not_for_phrases_exclude_the_entry_whatever_the_script():
     party = entry("党组织关系转接", not_for=("党费", "入党申请"))
     assert excluded(party, "黨費怎麼交") == "not_for:党费"
     assert excluded(party, "毕业了组织关系转到哪") == ""
+
+
+def test_a_named_companys_hiring_is_recognised():
+    from gradbot.knowledge.scope import asks_company_hiring
+
+    assert asks_company_hiring("华为今年秋招什么时候笔试")
+    assert asks_company_hiring("腾讯的校招流程")
+    assert not asks_company_hiring("秋招一般几月开始")  # no company named
+    assert not asks_company_hiring("华为的三方违约金能少交吗")  # a company, but not its hiring
