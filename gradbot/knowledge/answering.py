@@ -110,6 +110,8 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     best_topic_conf = topic_confidence.get(best.entry.topic, 0.0)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
+    if not matcher.coverage(text, best.entry)[1]:  # only single characters shared: no subject named
+        return Decision("fallback", scored=scored[:MAX_OPTIONS])
     compact = normalize(text).replace(" ", "")
     if len(compact) <= SHORT_QUESTION:
         # a bare word that several entries carry in their title or keywords (档案, 三方) names a topic

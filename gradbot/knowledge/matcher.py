@@ -50,7 +50,7 @@ COVERAGE_IGNORED = frozenset(
     "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
     "why would should could will there it this that".split()
 )
-SINGLE_CHAR_WEIGHT = 0.3
+SINGLE_CHAR_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
