@@ -8,6 +8,11 @@ mixes its best single question (``BEST_WEIGHT``) with the similarity to the cent
 of all its texts, which rewards the words an entry's questions share (盖章 for the
 stamping entry) over a long overlap with one question of another entry. The index is rebuilt from the knowledge base in milliseconds, which is what lets
 edits take effect without retraining the NLU model.
+
+:meth:`Matcher.coverage` answers a different question: how much of what the student
+asks does an entry's own text (questions, keywords and answers) speak about? Similarity
+can be high because of one shared word; coverage stays low when the question's other
+content words (考研, 成都, 华为) appear nowhere in the entry.
 """
 
 from __future__ import annotations
