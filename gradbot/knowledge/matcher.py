@@ -54,6 +54,13 @@ COVERAGE_IGNORED = frozenset(
     "怎么弄 咋弄 咋整 怎么整 怎么搞 情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
     "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
     "why would should could will there it this that".split()
+) | frozenset(
+    # function words and forum politeness that long questions are full of
+    "把 被 到 该 才 不会 会 变成 当时 最近 前年 各位 大家 学长 学姐 学弟 学妹 大佬 老师们 好 但是 但 可是 不过 而且 并且 "
+    "一个 一家 一些 有些 有的 更 又 很 太 非常 比较 特别 正在 刚 刚刚 马上 之前 当初 后来 目前 这样 那样 这种 那种 "
+    "这边 那边 之类 等等 啦 呗 哈 嗯 唉 哎 其实 只是 只 就是 以及 与 及 或 对于 关于 为了 由于 按照 根据 从 向 往 给 让 "
+    "比 同 像 一样 求助 求解答 急 在线等 感谢 麻烦 请教 帮忙 求问 小白 萌新 各位大佬 谁 谁知道 有没有人 请问下 "
+    "then also just really very so and or but with from at by as be was were been have has had".split()
 )
 SINGLE_CHAR_WEIGHT = 0.5
 
@@ -130,7 +137,7 @@ class Matcher:
         whether at least one shared word is longer than one character: a single shared
         character (丢, 章) must not carry an answer.
         """
-        words = [w for w in content_words(question) if w not in COVERAGE_IGNORED]
+        words = [w for w in content_words(question) if w not in COVERAGE_IGNORED and not any(ch.isdigit() for ch in w)]
         if not words or self._vectorizer is None:
             return 0.0, False
         text, vocab = self._texts.get(entry.id, ""), self._words.get(entry.id, set())
