@@ -233,6 +233,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
     if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
         problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
     keywords = text_list("keywords")
+    not_for = text_list("not_for")
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
     assert updated is not None
@@ -247,6 +248,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         source=values["source"],
         updated=updated,
         keywords=keywords,
+        not_for=not_for,
         file=Path(file),
         line=_line(node),
     )
