@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     model = train(settings, force=args.force)
     print(f"model: {model}")
     if args.reload:
+        from gradbot.service_tokens import rasa_api_token
         from gradbot.stack import reload_model
 
-        reload_model(settings.rasa_url, model)
+        reload_model(settings.rasa_url, model, rasa_api_token(settings))
         print(f"loaded into {settings.rasa_url}")
     return 0
