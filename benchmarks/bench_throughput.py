@@ -51,6 +51,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far (ms)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def texts() -> list[str]:
     items = yaml.safe_load((ROOT / "tests" / "eval" / "questions.yml").read_text(encoding="utf-8"))
     return [item["text"] for item in items]
@@ -84,6 +90,22 @@ async def sequential(stack: RasaStack, samples: list[str], count: int) -> None:
     print(f"sequential, {count} each: parse p50 {p50_parse:.1f} ms, p95 {percentile(parse, 0.95):.1f} ms; "
           f"turn p50 {p50_turn:.1f} ms, p95 {percentile(turn, 0.95):.1f} ms; "
           f"turn/parse (p50) {p50_turn / p50_parse:.2f}x; errors {errors}", flush=True)
+
+
+async def cpu_per_request(stack: RasaStack, samples: list[str], count: int) -> None:
+    """CPU time each server spends on one parse and on one turn: what the load on a shared
+    machine does not inflate much, and what bounds the rate one core can serve."""
+    pids = {name: process.pid for name, process in stack.processes}
+    async with aiohttp.ClientSession() as session:
+        for label, url, body in (
+            ("parse", f"{stack.rasa_url}/model/parse?token={stack.api_token}", lambda n, t: {"text": t}),
+            ("turn", f"{stack.rasa_url}/webhooks/rest/webhook", lambda n, t: {"sender": f"cpu-{n}", "message": t}),
+        ):
+            before = {name: cpu_ms(pid) for name, pid in pids.items()}
+            for number in range(count):
+                await _post(session, url, body(number, samples[number % len(samples)]))
+            spent = ", ".join(f"{name} {(cpu_ms(pid) - before[name]) / count:.1f} ms" for name, pid in pids.items())
+            print(f"CPU per {label} ({count} sequential): {spent}", flush=True)
 
 
 async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: float, run: int) -> None:
@@ -135,6 +157,7 @@ def main() -> int:
     samples = texts()
     with RasaStack(dataclasses.replace(settings, data_dir=data_dir)) as stack:
         asyncio.run(sequential(stack, samples, args.sequential))
+        asyncio.run(cpu_per_request(stack, samples, args.sequential))
         for run, rate in enumerate(float(r) for r in args.rates.split(",")):
             seconds = args.seconds or DEFAULT_SECONDS.get(int(rate), 30.0)
             asyncio.run(open_loop(stack, samples, rate, seconds, run))

@@ -13,9 +13,13 @@ Every change to Rasa's behaviour lives here, small, each with the reason:
   a new validator, on every action call; a profile at 25 msg/s put half of the Rasa server's
   samples there. The same check with a validator built once.
 - :func:`_sqlite_pragmas`: the default tracker store is SQLite, which by default syncs the
-  rollback journal to disk on every commit (one per turn, in the event loop). WAL with
-  ``synchronous=NORMAL`` keeps every committed turn across a process crash (only an OS crash
-  can lose the last turns) and commits without waiting for the disk.
+  rollback journal to disk on every commit (two per new conversation, in the event loop). WAL
+  with ``synchronous=NORMAL`` keeps every committed turn across a process crash (only an OS
+  crash can lose the last turns) and commits without waiting for the disk.
+- :func:`_engine_kwargs`: SQLAlchemy 1.4 gives a SQLite file no connection pool, so the tracker
+  store opened and closed a connection (and set the pragmas) for each of its three to five
+  queries per turn. A small pool keeps them open. The Rasa server touches the store from its
+  one event-loop thread, so the connections need no thread check.
 """
 
 from __future__ import annotations
@@ -66,17 +70,36 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def _engine_kwargs(url: Any) -> dict[str, Any]:
+    """Rasa's ``create_engine_kwargs``, plus a connection pool for a SQLite file."""
+    from sqlalchemy.engine.url import make_url
+    from sqlalchemy.pool import QueuePool
+
+    kwargs = dict(_RASA_ENGINE_KWARGS(url))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        kwargs.update(poolclass=QueuePool, pool_size=2, max_overflow=2,
+                      connect_args={**kwargs.get("connect_args", {}), "check_same_thread": False})
+    return kwargs
+
+
+_RASA_ENGINE_KWARGS: Any = None
+
+
 def apply_patches() -> None:
     """Apply the changes above to Rasa in this process (idempotent)."""
-    global _PATCHED
+    global _PATCHED, _RASA_ENGINE_KWARGS
     if _PATCHED:
         return
+    from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     event.listen(Engine, "connect", _sqlite_pragmas)
+    _RASA_ENGINE_KWARGS = tracker_store.create_engine_kwargs
+    tracker_store.create_engine_kwargs = _engine_kwargs
     _PATCHED = True
 
 

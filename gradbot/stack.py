@@ -65,7 +65,8 @@ def _quoted(value: str) -> str:
 
 
 def _action_endpoint_lines(action_url: str, action_token: str) -> list[str]:
-    return ["action_endpoint:", f"  url: {_quoted(action_url)}", "  headers:",
+    # no action reads the domain: without this Rasa serialises the whole domain into every call
+    return ["action_endpoint:", f"  url: {_quoted(action_url)}", "  enable_selective_domain: true", "  headers:",
             f"    {ACTION_TOKEN_HEADER}: {_quoted(action_token)}"]
 
 
