@@ -106,7 +106,7 @@ def apply_patches() -> None:
 def rasa_argv(args: list[str], token: str) -> list[str]:
     """Rasa's arguments, with ``--auth-token`` added to ``run`` unless one is given."""
     if args[:1] == ["run"] and "--auth-token" not in args and not any(a.startswith("--auth-token=") for a in args):
-        return [*args, "--auth-token", token]
+        return [*args, f"--auth-token={token}"]  # one word: a token may start with "-"
     return list(args)
 
 

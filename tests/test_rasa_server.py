@@ -56,6 +56,6 @@ def test_the_sqlite_tracker_store_keeps_connections_and_uses_wal(tmp_path: Path)
 
 
 def test_run_gets_the_api_token_unless_given() -> None:
-    assert rasa_server.rasa_argv(["run", "--enable-api"], "t") == ["run", "--enable-api", "--auth-token", "t"]
+    assert rasa_server.rasa_argv(["run", "--enable-api"], "-t") == ["run", "--enable-api", "--auth-token=-t"]
     assert rasa_server.rasa_argv(["run", "--auth-token", "x"], "t") == ["run", "--auth-token", "x"]
     assert rasa_server.rasa_argv(["train"], "t") == ["train"]
