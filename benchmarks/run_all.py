@@ -12,6 +12,7 @@ BENCHMARKS = (
     ["tune_answering.py"],
     ["bench_cases.py"],
     ["bench_telegram.py"],
+    ["bench_throughput.py"],
 )
 
 
