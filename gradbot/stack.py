@@ -185,11 +185,16 @@ class RasaStack:
         """Start the servers and wait until they answer (raises :class:`StackError`)."""
         self.api_token = rasa_api_token(self.settings, create=True)
         self.action_token = action_server_token(self.settings, create=True)
-        # the children read their secrets from the environment (never from the command line,
-        # which any local user can read); Sanic's access log would print the API token
+        # The children read their secrets from the environment (never from the command line,
+        # which any local user can read); Sanic's access log would print the API token.
+        # One BLAS thread: the matrices are tiny, and OpenBLAS's idle workers spin on sched_yield
+        # after every product; with its default threads the action server burnt 19 ms of CPU per
+        # turn instead of 3 (benchmarks/bench_throughput.py, "CPU per turn").
         self._env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
                          ACTION_SERVER_URL=self.action_url, PYTHONUNBUFFERED="1", SANIC_ACCESS_LOG="False",
                          RASA_API_TOKEN=self.api_token, ACTION_SERVER_TOKEN=self.action_token)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            self._env.setdefault(name, "1")
         self.servers.append(_Server("action-server", [
             sys.executable, "-m", "gradbot.action_server", "--actions", "actions", "--port", str(self.action_port),
             "--host", self.settings.action_server_listen,
