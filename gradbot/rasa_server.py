@@ -20,6 +20,10 @@ Every change to Rasa's behaviour lives here, small, each with the reason:
   store opened and closed a connection (and set the pragmas) for each of its three to five
   queries per turn. A small pool keeps them open. The Rasa server touches the store from its
   one event-loop thread, so the connections need no thread check.
+- :func:`_additional_events`: on every save the SQL tracker store counts the events stored
+  since the conversation's last session start with an ORM ``Query.count()``, which wraps the
+  whole row query (every column) in a subquery and was 14 % of the Rasa server's samples. The
+  same count as one ``count(*)`` statement built once.
 """
 
 from __future__ import annotations
@@ -86,6 +90,28 @@ def _engine_kwargs(url: Any) -> dict[str, Any]:
 _RASA_ENGINE_KWARGS: Any = None
 
 
+@functools.lru_cache(maxsize=4)
+def _stored_events_count(table: Any) -> Any:
+    """``count(*)`` of a sender's events since its latest ``session_started`` (all when none)."""
+    import sqlalchemy as sa
+    from rasa.shared.core.events import SessionStarted
+
+    sender = sa.bindparam("sender_id")
+    session_start = (sa.select(sa.func.max(table.c.timestamp))
+                     .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+                     .scalar_subquery())
+    return (sa.select(sa.func.count()).select_from(table)
+            .where(table.c.sender_id == sender, sa.or_(table.c.timestamp >= session_start, session_start.is_(None))))
+
+
+def _additional_events(self: Any, session: Any, tracker: Any) -> Any:
+    """``SQLTrackerStore._additional_events``: the tracker's events not stored yet (same rule as Rasa)."""
+    import itertools
+
+    stored = session.execute(_stored_events_count(self.SQLEvent.__table__), {"sender_id": tracker.sender_id}).scalar()
+    return itertools.islice(tracker.events, stored, len(tracker.events))
+
+
 def apply_patches() -> None:
     """Apply the changes above to Rasa in this process (idempotent)."""
     global _PATCHED, _RASA_ENGINE_KWARGS
@@ -97,6 +123,7 @@ def apply_patches() -> None:
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    tracker_store.SQLTrackerStore._additional_events = _additional_events  # type: ignore[method-assign]
     event.listen(Engine, "connect", _sqlite_pragmas)
     _RASA_ENGINE_KWARGS = tracker_store.create_engine_kwargs
     tracker_store.create_engine_kwargs = _engine_kwargs

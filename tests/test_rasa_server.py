@@ -59,3 +59,35 @@ def test_run_gets_the_api_token_unless_given() -> None:
     assert rasa_server.rasa_argv(["run", "--enable-api"], "-t") == ["run", "--enable-api", "--auth-token=-t"]
     assert rasa_server.rasa_argv(["run", "--auth-token", "x"], "t") == ["run", "--auth-token", "x"]
     assert rasa_server.rasa_argv(["train"], "t") == ["train"]
+
+
+def test_the_stored_events_count_is_rasas(tmp_path: Path) -> None:
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+
+    def check(tracker: DialogueStateTracker) -> None:
+        with store.session_scope() as session:
+            rasa_count = store._event_query(session, "s1", fetch_events_from_all_sessions=False).count()
+            new = list(store._additional_events(session, tracker))
+        assert new == list(tracker.events)[rasa_count:]
+
+    tracker = DialogueStateTracker("s1", [])
+    check(tracker)  # nothing stored yet
+    for event in [ActionExecuted("action_session_start", timestamp=1), SessionStarted(timestamp=2),
+                  ActionExecuted("action_listen", timestamp=3), UserUttered("hi", timestamp=4)]:
+        tracker.update(event)
+        check(tracker)
+        asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("s1"))  # a later turn, a new session, as Rasa's processor runs it
+    for event in [ActionExecuted("action_session_start", timestamp=5), SessionStarted(timestamp=6),
+                  UserUttered("again", timestamp=7)]:
+        tracker.update(event)
+        check(tracker)
+        asyncio.run(store.save(tracker))
+    assert len(asyncio.run(store.retrieve_full_tracker("s1")).events) > len(tracker.events)  # both sessions stored
