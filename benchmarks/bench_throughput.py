@@ -118,6 +118,8 @@ async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: 
     latencies: list[float] = []
     errors = 0
     last_done = 0.0
+    pids = {name: process.pid for name, process in stack.processes} | {"client": os.getpid()}
+    cpu_before, wall_before = {name: cpu_ms(pid) for name, pid in pids.items()}, time.perf_counter()
     connector = aiohttp.TCPConnector(limit=0)  # no client-side queue: open loop
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter() + 0.2
@@ -138,6 +140,10 @@ async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: 
     print(f"open loop {rate:g} msg/s for {seconds:.0f} s: sent {len(offsets)}, achieved {len(latencies) / span:.1f} msg/s, "
           f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
           f"max {max(latencies, default=float('nan')):.0f} ms, errors {errors}", flush=True)
+    wall_ms = (time.perf_counter() - wall_before) * 1000
+    busy = {name: cpu_ms(pid) - cpu_before[name] for name, pid in pids.items()}
+    print("  CPU busy (share of one core): " + ", ".join(f"{name} {spent / wall_ms:.0%}" for name, spent in busy.items())
+          + f"; machine load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> int:
