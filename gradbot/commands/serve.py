@@ -9,14 +9,16 @@ Ctrl-C stops both and exits 0. ``gradbot run`` stays the one-command start with 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from types import FrameType
+from typing import Iterator
 
 PREFIX = "gradbot serve"
 
 
-class _StopRequested(Exception):
+class StopRequested(Exception):
     """SIGTERM or SIGINT arrived."""
 
 
@@ -28,7 +30,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second signal must not interrupt the clean stop
         signal.signal(stop_signal, signal.SIG_IGN)
-    raise _StopRequested(signal.Signals(signum).name)
+    raise StopRequested(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`StopRequested` in the main thread, so ``with RasaStack``
+    blocks stop their servers (which run in their own sessions and do not get the signal)."""
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for stop_signal, handler in previous.items():
+            signal.signal(stop_signal, handler)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -37,22 +51,19 @@ def serve(args: argparse.Namespace) -> int:
     from gradbot.stack import RasaStack, StackError, port_of
 
     settings = get_settings()
-    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        upgrade()
-        with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005),
-                       action_port=port_of(settings.action_server_url, 5055), supervise=True) as stack:
-            print(f"{PREFIX}: Rasa at {stack.rasa_url} (REST channel /webhooks/rest/webhook; the HTTP API needs "
-                  f"RASA_API_TOKEN, kept in {settings.secrets_dir}), actions at {stack.action_url}; SIGTERM stops",
-                  flush=True)
-            signal.pause()  # until a signal handler raises
-    except _StopRequested as stop:
+        with stop_on_signals():
+            upgrade()
+            with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005),
+                           action_port=port_of(settings.action_server_url, 5055), supervise=True) as stack:
+                print(f"{PREFIX}: Rasa at {stack.rasa_url} (REST channel /webhooks/rest/webhook; the HTTP API needs "
+                      f"RASA_API_TOKEN, kept in {settings.secrets_dir}), actions at {stack.action_url}; SIGTERM stops",
+                      flush=True)
+                while True:
+                    signal.pause()  # until a signal handler raises
+    except StopRequested as stop:
         print(f"{PREFIX}: {stop} received, servers stopped", flush=True)
         return 0
     except StackError as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 1
-    finally:
-        for stop_signal, handler in previous.items():
-            signal.signal(stop_signal, handler)
-    return 0
