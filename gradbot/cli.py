@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "gradbot.commands.train",
     "gradbot.commands.evaluate",
     "gradbot.commands.run",
+    "gradbot.commands.serve",
     "gradbot.commands.cases",
     "gradbot.commands.report",
 )

@@ -120,16 +120,17 @@ def result_from_messages(text: str, expect: list[str] | None, messages: list[dic
 class InProcessAssistant:
     """The trained model in this process, talking to a running action server."""
 
-    def __init__(self, model: Path, action_url: str) -> None:
+    def __init__(self, model: Path, action_url: str, action_headers: dict[str, str] | None = None) -> None:
         self.model = model
         self.action_url = action_url
+        self.action_headers = dict(action_headers or {})  # the action server's secret (RasaStack.action_headers)
         self.agent: Any = None
 
     async def load(self) -> None:
         from rasa.core.agent import Agent
         from rasa.utils.endpoints import EndpointConfig
 
-        self.agent = Agent.load(str(self.model), action_endpoint=EndpointConfig(url=self.action_url))
+        self.agent = Agent.load(str(self.model), action_endpoint=EndpointConfig(url=self.action_url, headers=self.action_headers))
 
     async def ask(self, text: str, expect: list[str] | None = None) -> dict[str, Any]:
         """One new conversation with one message; the result object."""

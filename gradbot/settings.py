@@ -47,6 +47,10 @@ class Settings:
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"))
+    rasa_listen: str = field(default_factory=lambda: _env("RASA_LISTEN", "127.0.0.1"))
+    action_server_listen: str = field(default_factory=lambda: _env("ACTION_SERVER_LISTEN", "127.0.0.1"))
+    rasa_api_token: str = field(default_factory=lambda: _env("RASA_API_TOKEN", ""))
+    action_server_token: str = field(default_factory=lambda: _env("ACTION_SERVER_TOKEN", ""))
     tracker_store_url: str = field(default_factory=lambda: _env("RASA_TRACKER_STORE_URL", ""))
     rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT_SECONDS", 5.0))
     telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
@@ -60,6 +64,11 @@ class Settings:
     bind_code_ttl_hours: int = field(default_factory=lambda: _env_int("BIND_CODE_TTL_HOURS", 24))
     conversation_retention_days: int = field(default_factory=lambda: _env_int("CONVERSATION_RETENTION_DAYS", 180))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Where generated service secrets live (mode 0700, files 0600)."""
+        return self.data_dir / "secrets"
 
     @property
     def effective_database_url(self) -> str:

@@ -7,6 +7,7 @@ stops both on exit. Their output goes to ``data/logs/``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.error import URLError
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 from urllib.request import ProxyHandler, Request, build_opener
 
+from gradbot.service_tokens import ACTION_TOKEN_HEADER, action_server_token, rasa_api_token
 from gradbot.settings import Settings
 from gradbot.training import latest_model
 
@@ -47,38 +49,60 @@ def _get(url: str, timeout: float = 2.0) -> bytes:
         return response.read()
 
 
-def endpoints_yaml(settings: Settings, action_url: str) -> str:
-    """The Rasa endpoints file: the action server, and a persistent tracker store.
+def endpoints_yaml(settings: Settings, action_url: str, action_token: str) -> str:
+    """The Rasa endpoints file: the action server (with its secret), and a persistent tracker store.
 
     Conversations live in the tracker store, so they survive a model reload
     (``gradbot train --reload``) and a restart: SQLite under the data directory by default,
-    or ``RASA_TRACKER_STORE_URL`` (``redis://host:port/db`` or a PostgreSQL URL).
+    or ``RASA_TRACKER_STORE_URL`` (``redis://host:port/db`` or a PostgreSQL URL). One section
+    per function, so a lock store for several Rasa servers is one more.
     """
-    lines = ["action_endpoint:", f'  url: "{action_url}"', "tracker_store:"]
+    return "\n".join(_action_endpoint_lines(action_url, action_token) + _tracker_store_lines(settings)) + "\n"
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def _action_endpoint_lines(action_url: str, action_token: str) -> list[str]:
+    # no action reads the domain: without this Rasa serialises the whole domain into every call
+    return ["action_endpoint:", f"  url: {_quoted(action_url)}", "  enable_selective_domain: true", "  headers:",
+            f"    {ACTION_TOKEN_HEADER}: {_quoted(action_token)}"]
+
+
+def _tracker_store_lines(settings: Settings) -> list[str]:
+    lines = ["tracker_store:"]
     url = urlparse(settings.tracker_store_url) if settings.tracker_store_url else None
     if url is None:
-        lines += ["  type: SQL", '  dialect: "sqlite"', f'  db: "{settings.data_dir / "rasa-tracker.db"}"']
+        lines += ["  type: SQL", '  dialect: "sqlite"', f"  db: {_quoted(str(settings.data_dir / 'rasa-tracker.db'))}"]
     elif url.scheme == "redis":
-        lines += ["  type: redis", f'  url: "{url.hostname or "127.0.0.1"}"', f"  port: {url.port or 6379}",
+        lines += ["  type: redis", f"  url: {_quoted(url.hostname or '127.0.0.1')}", f"  port: {url.port or 6379}",
                   f"  db: {int((url.path or '/0').strip('/') or 0)}", "  record_exp: 2592000"]
         if url.password:
-            lines.append(f'  password: "{url.password}"')
+            lines.append(f"  password: {_quoted(url.password)}")
     elif url.scheme.startswith("postgresql"):
-        lines += ["  type: SQL", '  dialect: "postgresql"', f'  url: "{url.hostname or "127.0.0.1"}"', f"  port: {url.port or 5432}",
-                  f'  db: "{url.path.strip("/")}"', f'  username: "{url.username or ""}"']
+        lines += ["  type: SQL", '  dialect: "postgresql"', f"  url: {_quoted(url.hostname or '127.0.0.1')}",
+                  f"  port: {url.port or 5432}", f"  db: {_quoted(url.path.strip('/'))}",
+                  f"  username: {_quoted(url.username or '')}"]
         if url.password:
-            lines.append(f'  password: "{url.password}"')
+            lines.append(f"  password: {_quoted(url.password)}")
     else:
         raise ValueError(f"RASA_TRACKER_STORE_URL must be redis://… or postgresql://…, got scheme {url.scheme!r}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def reload_model(rasa_url: str, model: Path, timeout: float = 300.0) -> None:
-    """Ask a running Rasa server to load ``model`` (conversations are kept)."""
-    body = ('{"model_file": "%s"}' % model.resolve()).encode()
-    request = Request(rasa_url.rstrip("/") + "/model", data=body, method="PUT", headers={"Content-Type": "application/json"})
+def reload_model(rasa_url: str, model: Path, api_token: str, timeout: float = 300.0) -> None:
+    """Ask a running Rasa server to load ``model`` (conversations are kept); needs its API token."""
+    body = json.dumps({"model_file": str(model.resolve())}).encode()
+    url = rasa_url.rstrip("/") + "/model?" + urlencode({"token": api_token})
+    request = Request(url, data=body, method="PUT", headers={"Content-Type": "application/json"})
     with _LOOPBACK.open(request, timeout=timeout):
         pass
+
+
+def _connect_host(listen: str) -> str:
+    """Where this machine reaches a server listening on ``listen`` (any interface → loopback)."""
+    return "127.0.0.1" if listen in ("", "0.0.0.0", "::") else listen
 
 
 @dataclass
@@ -114,14 +138,21 @@ class RasaStack:
         self._env: dict[str, str] = {}
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
+        self.api_token = ""
+        self.action_token = ""
 
     @property
     def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"http://{_connect_host(self.settings.action_server_listen)}:{self.action_port}/webhook"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return f"http://{_connect_host(self.settings.rasa_listen)}:{self.rasa_port}"
+
+    @property
+    def action_headers(self) -> dict[str, str]:
+        """The headers a caller of the action server must send."""
+        return {ACTION_TOKEN_HEADER: self.action_token}
 
     @property
     def processes(self) -> list[tuple[str, subprocess.Popen]]:
@@ -152,24 +183,32 @@ class RasaStack:
 
     def start(self) -> "RasaStack":
         """Start the servers and wait until they answer (raises :class:`StackError`)."""
+        self.api_token = rasa_api_token(self.settings, create=True)
+        self.action_token = action_server_token(self.settings, create=True)
+        # The children read their secrets from the environment (never from the command line,
+        # which any local user can read); Sanic's access log would print the API token.
+        # One BLAS thread: the matrices are tiny, and OpenBLAS's idle workers spin on sched_yield
+        # after every product; with its default threads the action server burnt 19 ms of CPU per
+        # turn instead of 3 (benchmarks/bench_throughput.py, "CPU per turn").
         self._env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
-                         ACTION_SERVER_URL=self.action_url, PYTHONUNBUFFERED="1")
-        self.servers.append(_Server("action-server", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                                      "--port", str(self.action_port)],
-                                    f"http://127.0.0.1:{self.action_port}/health", 60))
+                         ACTION_SERVER_URL=self.action_url, PYTHONUNBUFFERED="1", SANIC_ACCESS_LOG="False",
+                         RASA_API_TOKEN=self.api_token, ACTION_SERVER_TOKEN=self.action_token)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            self._env.setdefault(name, "1")
+        self.servers.append(_Server("action-server", [
+            sys.executable, "-m", "gradbot.action_server", "--actions", "actions", "--port", str(self.action_port),
+            "--host", self.settings.action_server_listen,
+        ], f"{self.action_url.rsplit('/', 1)[0]}/health", 60))
         if self.start_rasa:
             model = self.model or latest_model(self.settings.models_dir)
             if model is None:
                 raise StackError("no trained model in models/: run `gradbot train` (or `make model`)")
             endpoints = self.settings.data_dir / "run" / "endpoints.yml"
             endpoints.parent.mkdir(parents=True, exist_ok=True)
-            endpoints.write_text(endpoints_yaml(self.settings, self.action_url), encoding="utf-8")
-            endpoints.chmod(0o600)  # may hold a tracker-store password
-            self.servers.append(_Server("rasa-server", [
-                sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
-                "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-                "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-            ], f"{self.rasa_url}/status", 180, ready=b"model_file"))
+            endpoints.touch(mode=0o600)
+            endpoints.chmod(0o600)  # holds the action server's secret, maybe a tracker-store password
+            endpoints.write_text(endpoints_yaml(self.settings, self.action_url, self.action_token), encoding="utf-8")
+            self.servers.append(self._rasa_server(model, endpoints))
         for server in self.servers:
             self._launch(server)
             self._wait(server)
@@ -178,6 +217,13 @@ class RasaStack:
             self._watcher = threading.Thread(target=self._watch, name="stack-watcher", daemon=True)
             self._watcher.start()
         return self
+
+    def _rasa_server(self, model: Path, endpoints: Path) -> _Server:
+        return _Server("rasa-server", [
+            sys.executable, "-m", "gradbot.rasa_server", "run", "--enable-api", "--model", str(model),
+            "--port", str(self.rasa_port), "--interface", self.settings.rasa_listen,
+            "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+        ], f"{self.rasa_url}/status?{urlencode({'token': self.api_token})}", 180, ready=b"model_file")
 
     def _watch(self, interval: float = 2.0) -> None:
         while not self._stopping.wait(interval):

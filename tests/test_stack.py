@@ -1,4 +1,4 @@
-"""The stack's generated Rasa endpoints file."""
+"""The stack's generated Rasa endpoints file, and its supervision of the servers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from gradbot.settings import Settings
+from gradbot.service_tokens import ACTION_TOKEN_HEADER
 from gradbot.stack import endpoints_yaml, free_port, port_of
 
 
@@ -17,25 +18,32 @@ def settings(tmp_path: Path, tracker_url: str = "") -> Settings:
 
 
 def test_default_tracker_store_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
-    config = yaml.safe_load(endpoints_yaml(settings(tmp_path), "http://127.0.0.1:1234/webhook"))
+    config = yaml.safe_load(endpoints_yaml(settings(tmp_path), "http://127.0.0.1:1234/webhook", "tok"))
     assert config["action_endpoint"]["url"] == "http://127.0.0.1:1234/webhook"
     assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "rasa-tracker.db")}
 
 
 def test_redis_tracker_store(tmp_path: Path) -> None:
-    config = yaml.safe_load(endpoints_yaml(settings(tmp_path, "redis://:s3cret@127.0.0.1:6379/2"), "http://a/webhook"))
+    config = yaml.safe_load(endpoints_yaml(settings(tmp_path, "redis://:s3cret@127.0.0.1:6379/2"), "http://a/webhook", "tok"))
     assert config["tracker_store"]["type"] == "redis" and config["tracker_store"]["db"] == 2
     assert config["tracker_store"]["port"] == 6379 and config["tracker_store"]["password"] == "s3cret"
 
 
 def test_postgresql_tracker_store(tmp_path: Path) -> None:
-    config = yaml.safe_load(endpoints_yaml(settings(tmp_path, "postgresql://bot@127.0.0.1:5432/test"), "http://a/webhook"))
+    config = yaml.safe_load(endpoints_yaml(settings(tmp_path, "postgresql://bot@127.0.0.1:5432/test"), "http://a/webhook", "tok"))
     assert config["tracker_store"]["dialect"] == "postgresql" and config["tracker_store"]["db"] == "test"
 
 
 def test_unknown_tracker_store_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="RASA_TRACKER_STORE_URL"):
-        endpoints_yaml(settings(tmp_path, "mongodb://x"), "http://a/webhook")
+        endpoints_yaml(settings(tmp_path, "mongodb://x"), "http://a/webhook", "tok")
+
+
+def test_rasa_sends_the_action_server_secret_and_no_domain(tmp_path: Path) -> None:
+    token = 'a"b: c'  # quoted safely whatever it holds
+    endpoint = yaml.safe_load(endpoints_yaml(settings(tmp_path), "http://127.0.0.1:1/webhook", token))["action_endpoint"]
+    assert endpoint["headers"] == {ACTION_TOKEN_HEADER: token}
+    assert endpoint["enable_selective_domain"] is True
 
 
 def test_ports() -> None:

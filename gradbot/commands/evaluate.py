@@ -56,7 +56,7 @@ def _run(texts: list[str], expects: list[list[str] | None]) -> list[dict]:
         raise StackError("no trained model in models/: run `gradbot train` (or `make model`)")
     results: list[dict] = []
     with RasaStack(settings, start_rasa=False) as stack:
-        assistant = InProcessAssistant(model, stack.action_url)
+        assistant = InProcessAssistant(model, stack.action_url, stack.action_headers)
 
         async def main() -> None:
             await assistant.load()

@@ -20,8 +20,14 @@ def run(args: argparse.Namespace) -> int:
     model = train(settings, force=args.force)
     print(f"model: {model}")
     if args.reload:
+        from gradbot.service_tokens import TokenMissing, rasa_api_token
         from gradbot.stack import reload_model
 
-        reload_model(settings.rasa_url, model)
+        try:
+            token = rasa_api_token(settings)
+        except TokenMissing as exc:
+            print(f"not reloaded: {exc}")
+            return 1
+        reload_model(settings.rasa_url, model, token)
         print(f"loaded into {settings.rasa_url}")
     return 0

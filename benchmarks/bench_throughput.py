@@ -1,0 +1,179 @@
+"""Throughput of the assistant's servers as `gradbot serve` runs them (persistent tracker store).
+
+    .venv/bin/python benchmarks/bench_throughput.py [--rates 10,25,60,100] [--seconds N] [--sequential 200]
+
+1. Sequential, alternating on the same texts: the bare NLU parse (``POST /model/parse``, with
+   the API token) and the whole turn (``POST /webhooks/rest/webhook``: NLU, policies, action
+   server, tracker store), a new student each: p50/p95 of both and the ratio of the p50s.
+2. Open loop at each rate: Poisson arrivals (seeded), every message from a new student
+   (a new conversation in the tracker store), sent at its scheduled time whether or not earlier
+   ones were answered; latency counts from the scheduled time. Prints the achieved rate
+   (answered turns over the time from the first send to the last answer), p50, p95 and errors
+   (HTTP errors, timeouts after 10 s, empty replies).
+3. Peak memory (VmHWM) of each server process and of this client.
+
+Loopback only; bounded: each rate runs a fixed number of seconds (10 and 25 msg/s: 20 s,
+60 msg/s: 60 s, 100 msg/s: 30 s; ``--seconds`` sets one duration for all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gradbot.evaluation import percentile  # noqa: E402
+from gradbot.settings import get_settings  # noqa: E402
+from gradbot.stack import RasaStack  # noqa: E402
+from gradbot.training import latest_model  # noqa: E402
+
+DEFAULT_SECONDS = {10: 20.0, 25: 20.0, 60: 60.0, 100: 30.0}
+TIMEOUT_S = 10.0
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far (ms)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def texts() -> list[str]:
+    items = yaml.safe_load((ROOT / "tests" / "eval" / "questions.yml").read_text(encoding="utf-8"))
+    return [item["text"] for item in items]
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: dict) -> tuple[bool, float]:
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as response:
+            payload = await response.json(content_type=None)
+            ok = response.status == 200 and bool(payload)
+    except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
+        ok = False
+    return ok, (time.perf_counter() - started) * 1000
+
+
+async def sequential(stack: RasaStack, samples: list[str], count: int) -> None:
+    parse_url = f"{stack.rasa_url}/model/parse?token={stack.api_token}"
+    turn_url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    parse, turn, errors = [], [], 0
+    async with aiohttp.ClientSession() as session:
+        for number in range(count + 10):
+            text = samples[number % len(samples)]
+            ok_p, ms_p = await _post(session, parse_url, {"text": text})
+            ok_t, ms_t = await _post(session, turn_url, {"sender": f"seq-{number}", "message": text})
+            errors += (not ok_p) + (not ok_t)
+            if number >= 10:  # the first ten warm up
+                parse.append(ms_p)
+                turn.append(ms_t)
+    p50_parse, p50_turn = percentile(parse, 0.5), percentile(turn, 0.5)
+    print(f"sequential, {count} each: parse p50 {p50_parse:.1f} ms, p95 {percentile(parse, 0.95):.1f} ms; "
+          f"turn p50 {p50_turn:.1f} ms, p95 {percentile(turn, 0.95):.1f} ms; "
+          f"turn/parse (p50) {p50_turn / p50_parse:.2f}x; errors {errors}", flush=True)
+
+
+async def cpu_per_request(stack: RasaStack, samples: list[str], count: int) -> None:
+    """CPU time each server spends on one parse and on one turn: what the load on a shared
+    machine does not inflate much, and what bounds the rate one core can serve."""
+    pids = {name: process.pid for name, process in stack.processes}
+    async with aiohttp.ClientSession() as session:
+        for label, url, body in (
+            ("parse", f"{stack.rasa_url}/model/parse?token={stack.api_token}", lambda n, t: {"text": t}),
+            ("turn", f"{stack.rasa_url}/webhooks/rest/webhook", lambda n, t: {"sender": f"cpu-{n}", "message": t}),
+        ):
+            before = {name: cpu_ms(pid) for name, pid in pids.items()}
+            for number in range(count):
+                await _post(session, url, body(number, samples[number % len(samples)]))
+            spent = ", ".join(f"{name} {(cpu_ms(pid) - before[name]) / count:.1f} ms" for name, pid in pids.items())
+            print(f"CPU per {label} ({count} sequential): {spent}", flush=True)
+
+
+async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: float, run: int) -> None:
+    rng = random.Random(run)
+    offsets, t = [], rng.expovariate(rate)
+    while t < seconds:
+        offsets.append(t)
+        t += rng.expovariate(rate)
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    latencies: list[float] = []
+    errors = 0
+    last_done = 0.0
+    pids = {name: process.pid for name, process in stack.processes} | {"client": os.getpid()}
+    cpu_before, wall_before = {name: cpu_ms(pid) for name, pid in pids.items()}, time.perf_counter()
+    connector = aiohttp.TCPConnector(limit=0)  # no client-side queue: open loop
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter() + 0.2
+
+        async def one(number: int, offset: float) -> None:
+            nonlocal errors, last_done
+            await asyncio.sleep(max(0.0, start + offset - time.perf_counter()))
+            ok, _ = await _post(session, url, {"sender": f"load-{run}-{number}", "message": samples[number % len(samples)]})
+            done = time.perf_counter()
+            last_done = max(last_done, done)
+            if ok:
+                latencies.append((done - (start + offset)) * 1000)  # from the scheduled time
+            else:
+                errors += 1
+
+        await asyncio.gather(*(one(n, o) for n, o in enumerate(offsets)))
+    span = max(last_done - (start + offsets[0]), 1e-9) if offsets else float("nan")
+    print(f"open loop {rate:g} msg/s for {seconds:.0f} s: sent {len(offsets)}, achieved {len(latencies) / span:.1f} msg/s, "
+          f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
+          f"max {max(latencies, default=float('nan')):.0f} ms, errors {errors}", flush=True)
+    wall_ms = (time.perf_counter() - wall_before) * 1000
+    busy = {name: cpu_ms(pid) - cpu_before[name] for name, pid in pids.items()}
+    print("  CPU busy (share of one core): " + ", ".join(f"{name} {spent / wall_ms:.0%}" for name, spent in busy.items())
+          + f"; machine load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="10,25,60,100", help="comma-separated msg/s")
+    parser.add_argument("--seconds", type=float, default=None, help="duration of every rate (default: per rate)")
+    parser.add_argument("--sequential", type=int, default=200, help="parse/turn pairs in the sequential run")
+    args = parser.parse_args()
+    settings = get_settings()
+    if latest_model(settings.models_dir) is None:
+        raise SystemExit("no trained model: run `make model` first")
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
+    os.environ["GRADBOT_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
+          "(a shared machine makes every figure pessimistic)", flush=True)
+    samples = texts()
+    with RasaStack(dataclasses.replace(settings, data_dir=data_dir)) as stack:
+        asyncio.run(sequential(stack, samples, args.sequential))
+        asyncio.run(cpu_per_request(stack, samples, args.sequential))
+        for run, rate in enumerate(float(r) for r in args.rates.split(",")):
+            seconds = args.seconds or DEFAULT_SECONDS.get(int(rate), 30.0)
+            asyncio.run(open_loop(stack, samples, rate, seconds, run))
+            time.sleep(2)
+        for name, process in stack.processes:
+            print(f"peak memory {name}: {peak_rss_mb(process.pid):.0f} MB")
+    print(f"peak memory benchmark client: {peak_rss_mb(os.getpid()):.0f} MB")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
