@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gradbot.settings import Settings
 from gradbot.service_tokens import ACTION_TOKEN_HEADER
+from gradbot.settings import Settings
 from gradbot.stack import endpoints_yaml, free_port, port_of
 
 
