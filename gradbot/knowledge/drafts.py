@@ -6,31 +6,26 @@ never serves them; ``gradbot kb check`` validates the file and ``gradbot kb draf
 them. Staff move a reviewed draft into a topic file by hand (``policies/README.md``).
 
 :func:`add_draft` appends one draft as text at the end of the file, so what staff wrote
-there (comments, order, layout) stays as it is; it holds a lock (``policies/.drafts.lock``)
-and replaces the file atomically, so two writers never lose each other's draft and a
+there (comments, order, layout) stays as it is; it holds the policies lock
+(:mod:`.safe_write`) and replaces the file atomically, so two writers never lose each other's draft and a
 reader never sees half a file. A file staff broke is never overwritten: :class:`DraftsError`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
 from gradbot.db.models import BEIJING
 from gradbot.knowledge.loader import compose_text
+from gradbot.knowledge.safe_write import append_to_list, policies_lock, write_atomically
 from gradbot.knowledge.schema import Problem
 
 DRAFTS_FILE = "_drafts.yml"
-LOCK_FILE = ".drafts.lock"
 DRAFT_FIELDS = ("id", "topic", "questions", "answer", "origin", "created", "note")
 _HEADER = (
     "# 待审核的草稿条目（助手不会使用这里的内容）。由 gradbot review 和 Telegram 里老师的 /faq 回答生成。\n"
@@ -177,17 +172,6 @@ def list_drafts(policies_dir: Path) -> list[Draft]:
     return parse_drafts_file(policies_dir).drafts
 
 
-@contextlib.contextmanager
-def drafts_lock(policies_dir: Path) -> Iterator[None]:
-    """Hold the drafts lock (an exclusive ``flock`` on ``policies/.drafts.lock``) while writing."""
-    with open(Path(policies_dir) / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def _quoted(text: str) -> str:
     """``text`` as a one-line YAML scalar that reads back exactly (double-quoted, JSON-style escapes)."""
     return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=1 << 20).strip().removesuffix("...").strip()
@@ -223,44 +207,10 @@ def _new_id(existing: set[str], now: datetime) -> str:
 
 def _appended(text: str, path: Path, draft: Draft) -> str:
     """``text`` with ``draft`` added at the end of its ``drafts:`` list, everything else kept."""
-    if not text.strip():
-        return _HEADER + draft_yaml(draft)
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    keys = [str(k.value) for k, _ in root.value] if isinstance(root, yaml.MappingNode) else []
-    if "drafts" not in keys:
-        raise DraftsError(f"{path}：文件里没有 'drafts:'，无法添加草稿 / the file has no 'drafts:' list")
-    node = dict((str(k.value), v) for k, v in root.value)["drafts"]
-    if keys[-1] != "drafts":  # other keys after the list: appending at the end would put the draft under them
-        raise DraftsError(f"{path}：'drafts:' 必须是文件里最后一个字段 / 'drafts:' must be the last field of the file")
-    if isinstance(node, yaml.SequenceNode) and node.flow_style and not node.value or _scalar(node) == "":
-        start, end = node.start_mark.index, node.end_mark.index  # "drafts: []" or "drafts:" → a block list
-        text = text[:start].rstrip(" ") + text[end:]
-        column = 2
-    elif isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
-        column = max(node.value[0].start_mark.column - 2, 0)  # the column of the existing drafts' "-"
-    else:
-        raise DraftsError(f"{path}：'drafts:' 下面必须是以 '- id:' 开头的列表 / 'drafts' must be a block list")
-    if not text.endswith("\n"):
-        text += "\n"
-    return text + draft_yaml(draft, column)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(prefix=".drafts-", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+        return append_to_list(text, "drafts", lambda column: draft_yaml(draft, column), _HEADER)
+    except ValueError as exc:
+        raise DraftsError(f"{path}：{exc}") from exc
 
 
 def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], answer: str, origin: str) -> str:
@@ -277,7 +227,7 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
         raise DraftsError("草稿至少需要一个问法 / a draft needs at least one question")
     path = drafts_path(policies_dir)
     now = datetime.now(BEIJING).replace(microsecond=0)
-    with drafts_lock(policies_dir):
+    with policies_lock(policies_dir):
         try:
             text = path.read_text(encoding="utf-8") if path.exists() else ""
         except (OSError, UnicodeDecodeError) as exc:
@@ -296,5 +246,5 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
         written = next((d for d in after.drafts if d.id == draft.id), None)
         if not after.ok or written is None or written.questions != draft.questions or written.answer != draft.answer:
             raise DraftsError(f"{path}：添加后文件无法正确读回，未写入 / the draft would not read back; nothing written")
-        _write_atomically(path, new_text)
+        write_atomically(path, new_text)
     return draft.id

@@ -148,6 +148,7 @@ class Report:
     previous_period: Period | None = None
     clarifications: list[Clarification] = field(default_factory=list)
     handoffs: list[HandoffThread] = field(default_factory=list)
+    decided_groups: int = 0  # groups left out because gradbot review decided all their phrasings
 
     @property
     def question_count(self) -> int:
