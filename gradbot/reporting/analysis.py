@@ -149,6 +149,7 @@ class Report:
     clarifications: list[Clarification] = field(default_factory=list)
     handoffs: list[HandoffThread] = field(default_factory=list)
     decided_groups: int = 0  # groups left out because gradbot review decided all their phrasings
+    entry_titles: dict[str, str] = field(default_factory=dict)  # faq_id -> title, for every entry of the knowledge base
 
     @property
     def question_count(self) -> int:
@@ -304,6 +305,7 @@ def build_report(messages: list[LoggedMessage], period: Period, kb: KnowledgeBas
     """The report of ``messages`` (already limited to ``period``); ``previous``: the messages of the period before."""
     report = Report(period=period, message_count=len(messages))
     report.figures = period_figures(messages)
+    report.entry_titles = {e.id: e.title for e in kb.entries.values()}
     if previous is not None:
         report.previous, report.previous_period = period_figures(previous), previous_period
     threads = conversations(messages)
