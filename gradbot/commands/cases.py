@@ -8,12 +8,9 @@ and ``gradbot bind-code STUDENT_ID``. Every command migrates the database first.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
-import logging
 import sys
 from pathlib import Path
-from typing import Iterator
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,7 +67,9 @@ def run_import(args: argparse.Namespace) -> int:
     from gradbot.cases.spreadsheet import ImportFileError
     from gradbot.db.engine import sessions, upgrade
 
-    with _staff_output():
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
         upgrade()
         held = _case_types_held_back()
         try:
@@ -90,18 +89,6 @@ def run_import(args: argparse.Namespace) -> int:
         print(line)
     print(format_report(report, limit=args.limit))
     return 1 if report.refused else 0
-
-
-@contextlib.contextmanager
-def _staff_output() -> Iterator[None]:
-    """Log records stay out of what staff read (the command prints everything they need)."""
-    root = logging.getLogger()
-    previous = root.level
-    root.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        root.setLevel(previous)
 
 
 def _case_types_held_back() -> list[str]:

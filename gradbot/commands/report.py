@@ -54,6 +54,14 @@ def report_period(start: date | None, end: date | None, today: date | None = Non
 
 
 def run_report(args: argparse.Namespace) -> int:
+    """Write the report (and the CSV); log records stay off the console (held-back edits are printed instead)."""
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from gradbot.knowledge.loader import load_directory
     from gradbot.reporting.analysis import build_report
     from gradbot.reporting.data import load_messages

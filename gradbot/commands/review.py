@@ -84,7 +84,14 @@ def _decide(policies: Path, group, action: str, entry_id: str | None, topic: str
 
 def run_review(args: argparse.Namespace, ask: Callable[[str], str] = input, out=None,  # type: ignore[no-untyped-def]
                interactive_terminal: bool | None = None) -> int:
-    """Decide one group (``--group``), list the open ones, or ask about each in a terminal."""
+    """Decide one group (``--group``), list the open ones, or ask about each in a terminal (no log lines in between)."""
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
+        return _review(args, ask, out, interactive_terminal)
+
+
+def _review(args: argparse.Namespace, ask: Callable[[str], str], out, interactive_terminal: bool | None) -> int:  # type: ignore[no-untyped-def]
     from gradbot.commands.report import report_period
     from gradbot.knowledge.loader import load_directory
     from gradbot.reporting.analysis import build_report

@@ -69,12 +69,22 @@ class ReviewGroup:
 
 
 def review_groups(report: Report, decisions: Decisions) -> tuple[list[ReviewGroup], list[ReviewGroup]]:
-    """The report's groups split into (still open, fully decided)."""
+    """The report's groups split into (still open, fully decided).
+
+    A phrasing already under entry X is decided, unless a 👎 answer to it came from
+    another entry (the assistant picked the wrong one: that stays for staff to see).
+    """
     pending, done = [], []
     for group in report.groups:
+        disliked_from: dict[str, set[str]] = {}
+        for m in group.messages:
+            if m.feedback == -1 and m.faq_id:
+                disliked_from.setdefault(question_key(m.text), set()).add(m.faq_id)
         open_, decided = [], []
         for text, times in group.phrasings:
             where = decisions.of(text)
+            if where and where.startswith("entry:") and disliked_from.get(question_key(text), set()) - {where[len("entry:"):]}:
+                where = None
             if where is None:
                 open_.append((text, times))
             else:

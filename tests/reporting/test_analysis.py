@@ -146,3 +146,17 @@ def test_phrasings_are_counted():
     report = build_report([message(i, t, when, "fallback", session=str(i)) for i, t in enumerate(texts)], PERIOD, kb)
     [group] = report.groups
     assert group.phrasings == [("就业推荐表在哪里领", 3), ("推荐表丢了怎么办", 1)]
+
+
+def test_a_thumbs_down_from_another_entry_stays_open_in_review(tmp_path):
+    from gradbot.reporting.review import load_decisions, review_groups
+
+    kb = project_kb()
+    first, second = list(kb.entries.values())[:2]
+    when = datetime(2026, 11, 20, 9, 0)
+    messages = [message(1, first.questions[0], when, "faq", second.id, feedback=-1, session="a"),  # wrong entry answered
+                message(2, second.questions[0], when, "faq", second.id, feedback=-1, session="b")]  # its own entry: content issue
+    report = build_report(messages, PERIOD, kb)
+    pending, done = review_groups(report, load_decisions(tmp_path, kb))
+    assert [t for g in pending for t in g.questions] == [first.questions[0]]
+    assert [t for g in done for t, _ in g.decided] == [second.questions[0]]

@@ -76,7 +76,8 @@ def week(kb: KnowledgeBase, period: Period = PERIOD, seed: int = 11, scale: floa
                 when = add(session, when, rng.choice(entry.questions), "faq", entry.id, feedback)
             elif roll < 0.67:
                 options = rng.sample(entries, 2)
-                when = add(session, when, options[0].title[:6] + "怎么弄", "clarify")
+                question = rng.choice(options[0].questions)
+                when = add(session, when, question[:max(3, len(question) // 2)], "clarify")  # a vague start of a question
                 if rng.random() < 0.7:
                     payload = '/choose_faq' + json.dumps({"faq_id": options[0].id})
                     when = add(session, when, payload, "faq", options[0].id, rng.choice([None, None, 1, -1]))
