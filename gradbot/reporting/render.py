@@ -12,7 +12,8 @@ import html
 from datetime import datetime
 
 from gradbot.db.models import BEIJING
-from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Figures, Report
+from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Figures, Report, picked_entry
+from gradbot.reporting.data import LoggedMessage
 from gradbot.reporting.kb_status import held_back_html, held_back_now
 from gradbot.reporting.plots import legend_html, messages_per_day_svg, messages_per_hour_svg
 
@@ -200,15 +201,28 @@ def _handoff_threads(report: Report) -> str:
         return '<p class="empty">该时间段内没有学生要求转人工。</p>'
     parts = [f"<p>共 {len(threads)} 次。下面是每次转人工前 30 分钟内同一对话里学生发的消息（最多 5 条）：</p>"]
     for thread in threads[:MAX_THREADS_SHOWN]:
-        before = "".join(f"<li>{thread_line.created_at:%H:%M} {_e(thread_line.text)} "
-                         f'<span class="muted">（{_e(OUTCOME_LABELS.get(thread_line.outcome or "", "其他"))}）</span></li>'
-                         for thread_line in thread.before)
+        before = "".join(f"<li>{m.created_at:%H:%M} {_thread_line(report, m)}</li>" for m in thread.before)
         parts.append(f'<div class="thread"><div>{thread.message.created_at:%m-%d %H:%M} 转人工'
                      f'（“{_e(thread.message.text)}”）</div>'
                      + (f"<ul>{before}</ul>" if before else '<div class="muted">之前没有提问，一开始就要求转人工</div>') + "</div>")
     if len(threads) > MAX_THREADS_SHOWN:
         parts.append(f'<p class="muted">另有 {len(threads) - MAX_THREADS_SHOWN} 次未列出。</p>')
     return "".join(parts)
+
+
+def _thread_line(report: Report, message: LoggedMessage) -> str:
+    """One earlier message of a conversation: a button press by the entry it chose, an answer with its entry."""
+    picked = picked_entry(message)
+    if picked:
+        return f'<span class="muted">点选按钮：</span>{_e(report.entry_titles.get(picked, picked))}' + _feedback_mark(message)
+    if message.outcome == "faq" and message.faq_id:
+        answered = report.entry_titles.get(message.faq_id, message.faq_id)
+        return f'{_e(message.text)} <span class="muted">（已回答：{_e(answered)}）</span>' + _feedback_mark(message)
+    return f'{_e(message.text)} <span class="muted">（{_e(OUTCOME_LABELS.get(message.outcome or "", "其他"))}）</span>'
+
+
+def _feedback_mark(message: LoggedMessage) -> str:
+    return {1: " 👍 有用", -1: ' <span class="down">👎 没用</span>'}.get(message.feedback or 0, "")
 
 
 def sections(report: Report, csv_name: str | None = None) -> list[str]:
