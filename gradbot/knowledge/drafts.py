@@ -22,7 +22,7 @@ import yaml
 
 from gradbot.db.models import BEIJING
 from gradbot.knowledge.loader import compose_text
-from gradbot.knowledge.safe_write import append_to_list, policies_lock, write_atomically
+from gradbot.knowledge.safe_write import append_to_list, policies_lock, write_atomically, yaml_quoted
 from gradbot.knowledge.schema import Problem
 
 DRAFTS_FILE = "_drafts.yml"
@@ -172,16 +172,11 @@ def list_drafts(policies_dir: Path) -> list[Draft]:
     return parse_drafts_file(policies_dir).drafts
 
 
-def _quoted(text: str) -> str:
-    """``text`` as a one-line YAML scalar that reads back exactly (double-quoted, JSON-style escapes)."""
-    return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=1 << 20).strip().removesuffix("...").strip()
-
-
 def _block(text: str, indent: str) -> str:
     """``text`` as a YAML literal block (``|``) indented by ``indent``."""
     lines = text.strip("\n").splitlines() or [""]
     if any(line != line.rstrip() for line in lines) or lines[0].startswith(" "):
-        return _quoted(text.strip()) + "\n"  # a literal block cannot keep trailing spaces or a leading indent
+        return yaml_quoted(text.strip()) + "\n"  # a literal block cannot keep trailing spaces or a leading indent
     return "|\n" + "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines)
 
 
@@ -191,10 +186,10 @@ def draft_yaml(draft: Draft, column: int = 2) -> str:
     out = [f"{dash}- id: {draft.id}\n",
            f"{inner}topic: {draft.topic}\n" if draft.topic else f"{inner}topic:\n",
            f"{inner}questions:\n"]
-    out += [f"{inner}  - {_quoted(q)}\n" for q in draft.questions]
+    out += [f"{inner}  - {yaml_quoted(q)}\n" for q in draft.questions]
     out.append(f"{inner}answer: " + (_block(draft.answer, inner + "  ") if draft.answer.strip() else '""\n'))
-    out.append(f"{inner}origin: {_quoted(draft.origin)}\n")
-    out.append(f"{inner}created: {_quoted(draft.created)}\n")
+    out.append(f"{inner}origin: {yaml_quoted(draft.origin)}\n")
+    out.append(f"{inner}created: {yaml_quoted(draft.created)}\n")
     return "".join(out)
 
 

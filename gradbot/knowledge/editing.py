@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from gradbot.knowledge.loader import load_directory
-from gradbot.knowledge.safe_write import policies_lock, write_atomically
+from gradbot.knowledge.safe_write import policies_lock, write_atomically, yaml_quoted
 from gradbot.knowledge.schema import KnowledgeBase, Problem
 from gradbot.textnorm import normalize
 
@@ -49,7 +49,7 @@ def _item(text: str) -> str:
             return text
     except yaml.YAMLError:
         pass
-    return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=1 << 20).strip().removesuffix("...").strip()
+    return yaml_quoted(text)
 
 
 def _errors(problems: list[Problem]) -> set[tuple[str, str, str]]:
@@ -92,7 +92,7 @@ def add_questions(policies_dir: Path, entry_id: str, questions: list[str]) -> Ad
         if entry is None or entry.file is None:
             raise EditError(f"没有编号为 {entry_id} 的条目（或它所在的文件有错误）/ no entry {entry_id}")
         result = AddedQuestions(entry_id, entry.file)
-        owners = {same_question(q): e.id for e in kb.entries.values() for q in e.questions}
+        owners = entry_questions(kb)
         wanted: list[str] = []
         for question in dict.fromkeys(" ".join(q.split()) for q in questions if q.strip()):
             owner = owners.get(same_question(question))

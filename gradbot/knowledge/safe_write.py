@@ -49,6 +49,11 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def yaml_quoted(text: str) -> str:
+    """``text`` as a one-line double-quoted YAML scalar that reads back exactly."""
+    return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=1 << 20).strip().removesuffix("...").strip()
+
+
 def append_to_list(text: str, key: str, render: Callable[[int], str], header: str) -> str:
     """``text`` with one item added at the end of its top-level ``key:`` block list.
 

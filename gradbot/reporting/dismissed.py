@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from gradbot.db.models import BEIJING
-from gradbot.knowledge.safe_write import append_to_list, policies_lock, write_atomically
+from gradbot.knowledge.safe_write import append_to_list, policies_lock, write_atomically, yaml_quoted
 from gradbot.knowledge.schema import Problem
 from gradbot.reporting.grouping import question_key
 
@@ -80,10 +80,6 @@ def dismissed_keys(policies_dir: Path) -> set[str]:
     return {question_key(d.question) for d in parse_dismissed(policies_dir)[0]}
 
 
-def _quoted(text: str) -> str:
-    return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=1 << 20).strip().removesuffix("...").strip()
-
-
 def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
     """Remember ``questions`` as not ours; returns those newly added (already dismissed ones are skipped)."""
     path = dismissed_path(policies_dir)
@@ -93,15 +89,17 @@ def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
         if problems:
             raise DismissedError(f"{path} 有错误，请先改正 / fix the file first: {problems[0]}")
         known = {question_key(d.question) for d in items}
-        new = [q for q in dict.fromkeys(" ".join(q.split()) for q in questions if q.strip())
-               if question_key(q) not in known]
+        new: list[str] = []
+        for question in (" ".join(q.split()) for q in questions if q.strip()):
+            if question_key(question) not in known | {question_key(n) for n in new}:
+                new.append(question)
         if not new:
             return []
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         try:
             for question in new:
                 text = append_to_list(text, "dismissed", lambda column, q=question: (
-                    f"{' ' * column}- question: {_quoted(q)}\n{' ' * (column + 2)}date: \"{today}\"\n"), _HEADER)
+                    f"{' ' * column}- question: {yaml_quoted(q)}\n{' ' * (column + 2)}date: \"{today}\"\n"), _HEADER)
         except (ValueError, yaml.YAMLError) as exc:
             raise DismissedError(f"{path}：{exc}") from exc
         write_atomically(path, text)
