@@ -20,6 +20,7 @@ from gradbot.reporting.plots import legend_html, messages_per_day_svg, messages_
 MAX_GROUPS_SHOWN = 40
 MAX_PHRASINGS_SHOWN = 12
 MAX_THREADS_SHOWN = 30
+MAX_PICK_ROWS = 20
 STYLE = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif;
   margin:2em auto;max-width:1000px;padding:0 1em;color:#222;line-height:1.5}
@@ -186,9 +187,11 @@ def _clarifications(report: Report) -> str:
     rows = "".join(
         f'<tr><td>{_e(report.entry_titles.get(faq_id, faq_id))}<br><code>{_e(faq_id)}</code></td><td class="num">{len(texts)}</td>'
         f"<td>{'、'.join(_e(t) for t in list(dict.fromkeys(texts))[:5])}</td></tr>"
-        for faq_id, texts in sorted(picked.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        for faq_id, texts in sorted(picked.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_PICK_ROWS])
+    more = (f'<p class="muted">另有 {len(picked) - MAX_PICK_ROWS} 个条目各被点选的次数较少，未列出。</p>'
+            if len(picked) > MAX_PICK_ROWS else "")
     table = ("<table><tr><th>学生点选的条目</th><th>次数</th><th>学生原来的问法（可考虑加到该条目的 questions）</th></tr>"
-             + rows + "</table>") if rows else ""
+             + rows + "</table>" + more) if rows else ""
     others = (f"<p>没有点按钮（改问别的或离开）的 {len(unpicked)} 次，原问题："
               + "、".join(_e(t) for t in list(dict.fromkeys(unpicked))[:10]) + "</p>") if unpicked else ""
     return (f"<p>助手反问确认 {len(items)} 次，其中学生点了按钮 {pressed} 次（{_percent(pressed / len(items))}）。</p>"
