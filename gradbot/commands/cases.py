@@ -106,6 +106,14 @@ def _case_types_held_back() -> list[str]:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    """A student's cases and history (Beijing time), without log lines in between."""
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
+        return _show(args)
+
+
+def _show(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from gradbot.cases.catalog import LEVEL_NAMES, load_catalog
