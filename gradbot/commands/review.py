@@ -106,6 +106,10 @@ def _review(args: argparse.Namespace, ask: Callable[[str], str], out, interactiv
     period = report_period(args.start, args.end)
     kb, _ = load_directory(policies)
     report = build_report(load_messages(period), period, kb)
+    from gradbot.reporting.dismissed import parse_dismissed
+
+    for problem in parse_dismissed(policies)[1]:  # a broken file: its dismissals do not count until it is fixed
+        print(f"注意 / note: {problem}", file=out)
     pending, done = review_groups(report, load_decisions(policies, kb))
     print(f"{period.start} – {period.end}：{len(pending)} 组待处理，{len(done)} 组已处理 / "
           f"{len(pending)} open groups, {len(done)} decided", file=out)
