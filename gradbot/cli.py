@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "gradbot.commands.serve",
     "gradbot.commands.cases",
     "gradbot.commands.report",
+    "gradbot.commands.review",
 )
 
 

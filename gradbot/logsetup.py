@@ -7,8 +7,10 @@ or a bot token from every record, as a safety net for third-party log lines.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from typing import Iterator
 
 from gradbot.settings import get_settings
 
@@ -64,3 +66,15 @@ def configure_logging(level: str | None = None) -> None:
     root.setLevel((level or get_settings().log_level).upper())
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def staff_output() -> Iterator[None]:
+    """Keep log records off the console while a staff command prints what staff read (its own Chinese messages)."""
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        root.setLevel(previous)

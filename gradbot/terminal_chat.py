@@ -2,11 +2,16 @@
 
 It talks to the Rasa server's REST channel exactly as the Telegram bot does. Buttons
 are listed with numbers; typing the number presses the button. ``/quit`` or Ctrl-D ends.
+With a :class:`TurnLogger` (``gradbot run``/``gradbot chat`` pass one) every turn goes
+into the conversation log like a Telegram turn (channel ``terminal``; a button press is
+logged as its payload, as the bot does), so a trial run in the terminal gives a report.
+There are no 👍/👎 buttons in the terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import uuid
 from typing import Any, Callable, TextIO
@@ -17,6 +22,44 @@ MAX_INPUT_CHARS = 1000
 WELCOME = ("就业创业中心助手（终端聊天）。输入问题，回车发送；输入按钮前的数字选择；/quit 退出。\n"
            "Career Center assistant (terminal chat). Type a question; a number picks a button; /quit exits.")
 BUSY = "系统繁忙，请稍后再试。/ The assistant is busy, please try again shortly."
+CHANNEL = "terminal"
+log = logging.getLogger(__name__)
+
+
+def turn_metadata(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The machine-readable ``gradbot`` payload of a Rasa turn (empty when there is none)."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("gradbot"), dict):
+            return custom["gradbot"]
+    return {}
+
+
+class TurnLogger:
+    """Writes each terminal turn to the conversation log (the configured database, migrated once)."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+        self._ready = False
+
+    def __call__(self, sender: str, text: str, gradbot: dict[str, Any], outcome: str | None = None) -> None:
+        """Log one turn; a database problem is logged as a warning and never stops the chat."""
+        from gradbot.db.engine import sessions, upgrade
+        from gradbot.reporting.conversation_log import log_message
+
+        confidence = gradbot.get("confidence")
+        try:
+            if not self._ready:
+                upgrade(self.database_url)
+                self._ready = True
+            with sessions(self.database_url).begin() as session:
+                log_message(session, CHANNEL, sender, text,
+                            intent=gradbot.get("intent") if isinstance(gradbot.get("intent"), str) else None,
+                            confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+                            outcome=outcome or gradbot.get("outcome"),
+                            faq_id=gradbot.get("faq_id") if isinstance(gradbot.get("faq_id"), str) else None)
+        except Exception:
+            log.warning("could not log a terminal chat turn", exc_info=True)
 
 
 def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
@@ -34,8 +77,9 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     return "\n".join(lines), payloads
 
 
-async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO = sys.stdout) -> None:
-    """Read questions until /quit or end of input and print the replies."""
+async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO = sys.stdout,
+               log_turn: Callable[[str, str, dict[str, Any], str | None], None] | None = None) -> None:
+    """Read questions until /quit or end of input and print the replies; ``log_turn`` logs each turn."""
     sender = f"terminal-{uuid.uuid4().hex[:12]}"
     payloads: list[str] = []
     print(WELCOME, file=out)
@@ -58,6 +102,10 @@ async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO 
             messages = await client.send(sender, text)
         except RasaUnavailable:
             print(BUSY, file=out)
+            if log_turn is not None:
+                await asyncio.to_thread(log_turn, sender, text, {}, "error")
             continue
+        if log_turn is not None:
+            await asyncio.to_thread(log_turn, sender, text, turn_metadata(messages), None)
         shown, payloads = render(messages)
         print(shown or "（没有回复）", file=out)

@@ -36,3 +36,33 @@ async def test_chat_sends_button_payload_for_a_number_and_survives_rasa_errors()
     await client.aclose()
     assert sent[:3] == ["你好", "/choose", "boom"] and len(sent[3]) == 1000
     assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue() and "消息过长" in out.getvalue()
+
+
+async def test_turns_are_logged_like_telegram_turns(cases_db) -> None:
+    """A trial run in the terminal gives a report: every turn lands in the conversation log."""
+    from sqlalchemy import select
+
+    from gradbot.db.engine import sessions
+    from gradbot.db.models import ConversationMessage
+    from gradbot.terminal_chat import TurnLogger
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        message = json.loads(request.content)["message"]
+        if message == "boom":
+            return httpx.Response(500)
+        if message.startswith("/choose_faq"):
+            return httpx.Response(200, json=[{"text": "答案"}, {"custom": {"gradbot": {"outcome": "faq", "faq_id": "dispatch.x"}}}])
+        return httpx.Response(200, json=[
+            {"text": "您是想问：", "buttons": [{"title": "网签", "payload": '/choose_faq{"faq_id":"dispatch.x"}'}]},
+            {"custom": {"gradbot": {"outcome": "clarify", "intent": "ask_dispatch", "confidence": 0.5}}}])
+
+    client = RasaClient("http://rasa.test", 2.0, transport=httpx.MockTransport(handler))
+    inputs = iter(["三方协议", "1", "boom", "/quit"])
+    await chat(client, read=lambda: next(inputs), out=io.StringIO(), log_turn=TurnLogger(cases_db))
+    await client.aclose()
+    with sessions(cases_db).begin() as session:
+        rows = [(r.channel, r.text, r.outcome, r.faq_id, r.intent) for r in
+                session.execute(select(ConversationMessage).order_by(ConversationMessage.id)).scalars()]
+    assert rows == [("terminal", "三方协议", "clarify", None, "ask_dispatch"),
+                    ("terminal", '/choose_faq{"faq_id":"dispatch.x"}', "faq", "dispatch.x", None),
+                    ("terminal", "boom", "error", None, None)]

@@ -2,11 +2,13 @@
 
 A case type is named by its key (``dispatch``), its Chinese name (``签约派遣``) or an
 alias; a status by its Chinese or English name. Anything else is rejected, so a typo in
-a spreadsheet never reaches students. Levels (学历层次) are parsed here too.
+a spreadsheet never reaches students. Levels (学历层次) are parsed here too, and the
+student-ID formats staff set per level (``student_ids:``) are checked here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -85,12 +87,50 @@ class LevelDesk:
 
 
 @dataclass(frozen=True)
+class StudentIdRule:
+    """The format of student IDs for one level (``default``: any other or unknown level)."""
+
+    level: str
+    pattern: str  # a regular expression the whole ID must match
+    description: str = ""  # how staff describe it (e.g. "10 位数字"), shown when an ID is refused
+
+    def matches(self, student_id: str) -> bool:
+        return re.fullmatch(self.pattern, student_id) is not None
+
+
+_LOOKALIKES = {"l": "1", "I": "1", "O": "0", "o": "0"}
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Every case type, looked up by key, Chinese name or alias."""
 
     types: tuple[CaseType, ...]
     handoff_default_contact: str = "guidance_205"
     handoff_levels: dict = field(default_factory=dict)  # level -> LevelDesk
+    student_id_rules: tuple[StudentIdRule, ...] = ()
+
+    def student_id_problem(self, student_id: str, level: str | None) -> str | None:
+        """Why ``student_id`` does not fit the format for ``level`` (Chinese), or None when it fits.
+
+        The level's own rule applies, else ``default``; with the level unknown and no
+        ``default``, any level's rule will do. No rules at all: letters, digits and ``-``.
+        """
+        rules = {r.level: r for r in self.student_id_rules}
+        if not rules:
+            return None if re.fullmatch(r"[A-Za-z0-9-]{3,32}", student_id) else f"学号“{student_id}”格式不对（应为字母或数字）"
+        rule = rules.get(level or "") or rules.get("default")
+        candidates = [rule] if rule else list(rules.values())
+        if any(r.matches(student_id) for r in candidates):
+            return None
+        wanted = "或".join(dict.fromkeys(r.description or f"符合 {r.pattern}" for r in candidates))
+        who = f"{LEVEL_NAMES[level]}生" if level in LEVEL_NAMES and rule and rule.level == level else ""
+        hint = ""
+        letters = [(i, c) for i, c in enumerate(student_id, start=1) if c in _LOOKALIKES]
+        if letters and any(r.matches("".join(_LOOKALIKES.get(c, c) for c in student_id)) for r in candidates):
+            i, c = letters[0]
+            hint = f"；第 {i} 位是字母“{c}”，是否应为数字“{_LOOKALIKES[c]}”？"
+        return f"学号“{student_id}”不符合{who}学号格式（应为{wanted}）{hint}"
 
     @cached_property
     def _type_index(self) -> dict[str, CaseType]:
@@ -182,7 +222,29 @@ def _parse(data: object, source: str) -> Catalog:
         types=tuple(types),
         handoff_default_contact=str(handoff.get("default_contact") or "guidance_205"),
         handoff_levels=levels,
+        student_id_rules=parse_student_id_rules(data.get("student_ids"), source),
     )
+
+
+def parse_student_id_rules(data: object, source: str) -> tuple[StudentIdRule, ...]:
+    """``student_ids:`` of ``_case_types.yml``: per level (or ``default``) a pattern, or ``{pattern, description}``."""
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise CatalogError(f"{source}: 'student_ids' must have one line per level (default, undergraduate, master, doctor)")
+    rules = []
+    for level, spec in data.items():
+        if str(level) not in (*LEVEL_NAMES, "default"):
+            raise CatalogError(f"{source}: 'student_ids' level {level!r} is not default, undergraduate, master or doctor")
+        pattern, description = (spec.get("pattern"), spec.get("description", "")) if isinstance(spec, dict) else (spec, "")
+        if not isinstance(pattern, str) or not pattern:
+            raise CatalogError(f"{source}: 'student_ids: {level}' needs a pattern")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise CatalogError(f"{source}: 'student_ids: {level}' is not a valid pattern ({exc})") from None
+        rules.append(StudentIdRule(str(level), pattern, str(description or "").strip()))
+    return tuple(rules)
 
 
 _cache: dict[tuple[str, str], Catalog] = {}

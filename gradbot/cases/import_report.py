@@ -1,4 +1,5 @@
-"""The staff-readable summary of an import: counts, then changed, stale and rejected rows with reasons."""
+"""The staff-readable summary of an import: counts, then changed rows, duplicate rows (which
+one was kept), changes to student details, warnings, stale and rejected rows with reasons."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ def format_report(report: ImportReport, limit: int = 50) -> str:
     """A staff-readable summary: counts, then rejected and stale rows with reasons."""
     plan = report.plan
     c = plan.counts()
+    rows = {}
+    for p in plan.planned:
+        rows.setdefault(p.row.student_id, p.row.row)  # the first row that names the student
     lines = [
         f"文件 {plan.source}（{plan.encoding}）：新增 {c['new']} 行，变更 {c['changed']} 行，未变 {c['unchanged']} 行，"
-        f"较旧未覆盖 {c['stale']} 行，拒绝 {c['rejected']} 行；新学生 {c['new_students']} 人，"
-        f"学生信息更新 {c['updated_students']} 人。",
+        f"较旧未覆盖 {c['stale']} 行，拒绝 {c['rejected']} 行，重复未导入 {c['duplicates']} 行；"
+        f"新学生 {c['new_students']} 人，学生信息更新 {c['updated_students']} 人。",
     ]
     if plan.ignored_columns:
         lines.append(f"忽略的列：{'、'.join(plan.ignored_columns)}")
     sections = (
         ("变更", [(p.row.row, p.row.student_id, "；".join(p.changes)) for p in plan.rows("changed")]),
+        ("同一学生、同一事项有多行（只导入更新时间较新的一行）",
+         [(d.kept.row, d.kept.student_id, d.reason) for d in plan.duplicates]),
+        ("学生信息将被改写（姓名、学历层次、学院）", [
+            (rows[sid], sid, "；".join(changes)) for sid, changes in plan.student_changes.items()
+        ]),
+        ("提示（该行已导入，以下信息未采用）", [(p.row.row, p.row.student_id, w) for p in plan.planned for w in p.row.warnings]),
         ("较旧未覆盖", [(p.row.row, p.row.student_id, p.reason) for p in plan.rows("stale")]),
         ("拒绝（请修改后重新导入）", [(r.row, r.student_id, r.reason) for r in plan.rejected]),
     )

@@ -3,7 +3,9 @@
 :func:`plan_import` checks every row (:mod:`gradbot.cases.row_check`) of a table read by
 :mod:`gradbot.cases.spreadsheet` and compares it with the database (batched queries):
 each row is new, changed, unchanged, stale (older than what the database holds; never
-overwrites it) or rejected with a reason. :func:`apply_plan` writes the valid rows, their
+overwrites it) or rejected with a reason. Two rows for the same student and case: the
+newer 更新时间 wins (without both times, the lower row in the file), and the plan says
+which was kept. Changes to a student's details (name, level, college) are listed. :func:`apply_plan` writes the valid rows, their
 history and the outbox notifications; :func:`import_file` does both for one file in the
 session it is given, so a failure midway leaves the database as it was.
 The staff's summary is :func:`gradbot.cases.import_report.format_report`.
@@ -45,6 +47,33 @@ class PlannedRow:
 
 
 @dataclass
+class Duplicate:
+    """Two rows of one file for the same student and case: which one is imported, and why."""
+
+    kept: Row
+    dropped: Row
+
+    @property
+    def reason(self) -> str:
+        k, d = self.kept, self.dropped
+        if k.has_updated_at and d.has_updated_at and k.updated_at != d.updated_at:
+            why = f"更新时间 {k.updated_at:%Y-%m-%d %H:%M} 比第 {d.row} 行的 {d.updated_at:%Y-%m-%d %H:%M} 新"
+        elif k.has_updated_at and d.has_updated_at:
+            why = "更新时间相同，取表格中靠下的一行"
+        else:
+            why = "没有都填更新时间，取表格中靠下的一行"
+        return (f"与第 {d.row} 行是同一学号、同一事项：导入第 {k.row} 行（状态 {k.status}，{why}），"
+                f"第 {d.row} 行（状态 {d.status}）不导入")
+
+
+def _newer(a: Row, b: Row) -> Row:
+    """Of two rows for the same case, the one to import: newer 更新时间, else the lower row."""
+    if a.has_updated_at and b.has_updated_at and a.updated_at != b.updated_at:
+        return a if a.updated_at > b.updated_at else b
+    return a if a.row > b.row else b
+
+
+@dataclass
 class ImportPlan:
     """Everything :func:`apply_plan` would do, for staff to review first."""
 
@@ -53,6 +82,8 @@ class ImportPlan:
     rejected: list[Rejected] = field(default_factory=list)
     new_students: dict[str, dict] = field(default_factory=dict)
     student_updates: dict[str, dict] = field(default_factory=dict)
+    student_changes: dict[str, list[str]] = field(default_factory=dict)  # student id -> "姓名 张三 → 张叁", ...
+    duplicates: list[Duplicate] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str = ""
 
@@ -66,6 +97,7 @@ class ImportPlan:
         for p in self.planned:
             counts[p.action] += 1
         counts["rejected"] = len(self.rejected)
+        counts["duplicates"] = len(self.duplicates)
         counts["new_students"] = len(self.new_students)
         counts["updated_students"] = len(self.student_updates)
         return counts
@@ -89,19 +121,20 @@ def plan_import(session: Session, table: Table, source: str = "", catalog: Catal
     catalog = catalog or load_catalog()
     plan = ImportPlan(source=source, ignored_columns=table.ignored_columns, encoding=table.encoding)
     now = beijing_now()
-    valid: list[Row] = []
-    first_seen: dict[tuple[str, str], int] = {}
+    chosen: dict[tuple[str, str], Row] = {}
     for number, raw in _progress(table.rows, len(table.rows), "检查", progress):
         checked = check_row(number, raw, catalog, now)
         if isinstance(checked, Rejected):
             plan.rejected.append(checked)
             continue
         key = (checked.student_id, checked.case_type)
-        if key in first_seen:
-            plan.rejected.append(Rejected(number, f"与第 {first_seen[key]} 行重复（同一学号、同一事项）", checked.student_id))
-            continue
-        first_seen[key] = number
-        valid.append(checked)
+        if key in chosen:
+            kept = _newer(chosen[key], checked)
+            plan.duplicates.append(Duplicate(kept, checked if kept is chosen[key] else chosen[key]))
+            checked = kept
+        chosen[key] = checked
+    valid = sorted(chosen.values(), key=lambda r: r.row)
+    plan.duplicates.sort(key=lambda d: d.dropped.row)
 
     student_ids = sorted({r.student_id for r in valid})
     students: dict[str, Student] = {}
@@ -154,8 +187,19 @@ def _plan_student(plan: ImportPlan, student: Student | None, row: Row) -> None:
     }
     merged = dict(current)
     merged.update({k: v for k, v in wanted.items() if v})
-    if any(merged[k] != getattr(student, k) for k in wanted):
+    changes = [f"{label} {_shown(k, getattr(student, k))} → {_shown(k, merged[k])}"
+               for k, label in (("name", "姓名"), ("level", "学历层次"), ("college", "学院")) if merged[k] != getattr(student, k)]
+    if changes:
         plan.student_updates[row.student_id] = merged
+        plan.student_changes[row.student_id] = changes
+
+
+def _shown(key: str, value: str | None) -> str:
+    from gradbot.cases.catalog import LEVEL_NAMES
+
+    if key == "level":
+        return LEVEL_NAMES.get(value or "", "未知")
+    return value or "（空）"
 
 
 # ---------------------------------------------------------------- applying
@@ -276,6 +320,6 @@ def import_file(session: Session, path: str | Path, apply: bool = False, strict:
     if not apply:
         return ImportReport(plan, applied=False)
     result = apply_plan(session, plan, changed_by or f"import:{path.name}", catalog)
-    log.info("imported %s: %d new, %d changed, %d notifications", path.name, result.new_cases,
-             result.changed_cases, result.notifications)
+    log.debug("imported %s: %d new, %d changed, %d notifications", path.name, result.new_cases,
+              result.changed_cases, result.notifications)
     return ImportReport(plan, applied=True, result=result)

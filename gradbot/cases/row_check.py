@@ -1,17 +1,18 @@
-"""Checking one spreadsheet row: required fields, student ID shape, case type and status
-from the catalog, level, 更新时间 (many date shapes, not in the future) and lengths; a
-valid row comes out normalised, a broken one with its reason in Chinese."""
+"""Checking one spreadsheet row: required fields, student ID format (per level, from the
+catalog), case type and status from the catalog, level, 更新时间 (many date shapes, not in
+the future) and lengths; a valid row comes out normalised, a broken one with its reason in
+Chinese. A bad optional value (学历层次) does not refuse the row: the field is left
+unknown and the row carries a warning."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from gradbot.cases.catalog import Catalog, CatalogError, parse_level
 from gradbot.cases.spreadsheet import HEADER_NAMES
 
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
     "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
@@ -35,6 +36,7 @@ class Row:
     level: str | None = None
     college: str = ""
     office: str = ""
+    warnings: list[str] = field(default_factory=list)  # optional values left out, in Chinese
 
 
 @dataclass
@@ -81,8 +83,15 @@ def check_row(number: int, raw: dict[str, object], catalog: Catalog, now: dateti
     student_id = _text(raw.get("student_id"))
     if not student_id:
         return Rejected(number, "缺少学号")
-    if not _STUDENT_ID.match(student_id):
-        return Rejected(number, f"学号“{student_id}”格式不对（应为字母或数字）", student_id)
+    warnings: list[str] = []
+    try:
+        level = parse_level(_text(raw.get("level")))
+    except CatalogError as exc:  # optional: import the row with the level unknown
+        level = None
+        warnings.append(f"{exc}，按“层次未知”导入")
+    problem = catalog.student_id_problem(student_id, level)
+    if problem:
+        return Rejected(number, problem, student_id)
     try:
         case_type = catalog.case_type(_text(raw.get("case_type")))
     except CatalogError as exc:
@@ -93,10 +102,6 @@ def check_row(number: int, raw: dict[str, object], catalog: Catalog, now: dateti
         return Rejected(number, "缺少状态", student_id)
     try:
         status = case_type.status(status_text)
-    except CatalogError as exc:
-        return Rejected(number, str(exc), student_id)
-    try:
-        level = parse_level(_text(raw.get("level")))
     except CatalogError as exc:
         return Rejected(number, str(exc), student_id)
     try:
@@ -113,7 +118,7 @@ def check_row(number: int, raw: dict[str, object], catalog: Catalog, now: dateti
     return Row(
         row=number, student_id=student_id, case_type=case_type.key, status=status.name,
         note=_text(raw.get("note")), updated_at=updated_at or now, has_updated_at=updated_at is not None,
-        name=values["name"], level=level, college=values["college"], office=values["office"],
+        name=values["name"], level=level, college=values["college"], office=values["office"], warnings=warnings,
     )
 
 

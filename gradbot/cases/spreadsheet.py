@@ -62,11 +62,11 @@ def _rows_to_table(raw_rows: Iterable[tuple[int, Sequence]], source: str) -> Tab
                     ignored.append(str(cell).strip())
             break
     if header is None:
-        raise ImportFileError(f"{source}: no header row with 学号/student_id found")
+        raise ImportFileError(f"{source}：找不到表头行（第一行应是列名，其中要有“学号”这一列）/ no header row with 学号 found")
     missing = [f for f in REQUIRED_FIELDS if f not in header.values()]
     if missing:
         names = "、".join(f"{HEADER_NAMES[f][0]}({f})" for f in missing)
-        raise ImportFileError(f"{source}: missing column(s) {names}")
+        raise ImportFileError(f"{source}：缺少必填的列 {names} / missing column(s)")
     rows = []
     for number, cells in iterator:
         values = {key: (cells[index] if index < len(cells) else None) for index, key in header.items()}
@@ -89,7 +89,8 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"  # a superset of GBK and GB2312
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"cannot decode the file as UTF-8 or GBK (byte {exc.start})") from None
+        raise ImportFileError(f"文件既不是 UTF-8 也不是 GBK 编码（第 {exc.start} 个字节无法识别），请在 Excel 中另存为“CSV UTF-8”或 .xlsx / "
+                             "cannot decode the file as UTF-8 or GBK") from None
 
 
 def _read_csv(path: Path) -> Table:
@@ -108,7 +109,8 @@ def _read_xlsx(path: Path) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(f"{path.name}: not a readable XLSX file ({exc})") from None
+        raise ImportFileError(f"{path.name}：无法作为 Excel（.xlsx）文件打开，文件可能已损坏或其实是别的格式；"
+                              f"请用 Excel 打开后另存为 .xlsx / not a readable XLSX file ({type(exc).__name__})") from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
         table = _rows_to_table(
@@ -125,12 +127,17 @@ def read_table(path: str | Path) -> Table:
     """Read a CSV or XLSX spreadsheet; :class:`ImportFileError` if it can't be used at all."""
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(f"{path}：文件不存在 / no such file")
     suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"PK\x03\x04") and suffix not in (".xlsx", ".xlsm"):
+        suffix = ".xlsx"  # an Excel workbook saved under another name
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
-    if suffix == ".xls":
-        raise ImportFileError(f"{path.name}: old .xls files are not supported; save it as .xlsx or CSV")
+    if suffix == ".xls" or magic.startswith(b"\xd0\xcf\x11\xe0"):  # the old binary Excel format, whatever the name
+        raise ImportFileError(f"{path.name}：不支持旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入 / "
+                              "old .xls files are not supported; save as .xlsx or CSV")
     return _read_csv(path)
 
 

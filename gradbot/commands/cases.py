@@ -60,27 +60,66 @@ def _safe_url(url: str) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    """Preview or apply an import; file-level problems are printed in Chinese, never as log lines."""
+    from gradbot.cases.catalog import CatalogError
     from gradbot.cases.import_report import format_report
     from gradbot.cases.importer import import_file
+    from gradbot.cases.spreadsheet import ImportFileError
     from gradbot.db.engine import sessions, upgrade
+    from gradbot.logsetup import staff_output
 
-    upgrade()
-    with sessions().begin() as session:
-        report = import_file(
-            session, args.file, apply=args.apply, strict=args.strict,
-            changed_by=f"import:{args.file.name} ({getpass.getuser()})", progress=None,
-        )
+    with staff_output():
+        upgrade()
+        held = _case_types_held_back()
+        try:
+            with sessions().begin() as session:
+                report = import_file(
+                    session, args.file, apply=args.apply, strict=args.strict,
+                    changed_by=f"import:{args.file.name} ({getpass.getuser()})", progress=None,
+                )
+        except ImportFileError as exc:
+            print(f"无法导入：{exc}", file=sys.stderr)
+            return 2
+        except CatalogError as exc:
+            print(f"无法导入：办理事项文件 _case_types.yml 有错误，请先改正（.venv/bin/gradbot kb check 会列出文件和行号）。\n  {exc}",
+                  file=sys.stderr)
+            return 2
+    for line in held:
+        print(line)
     print(format_report(report, limit=args.limit))
     return 1 if report.refused else 0
 
 
+def _case_types_held_back() -> list[str]:
+    """A notice when an edit of ``_case_types.yml`` is held back (the import then uses its last good version)."""
+    from gradbot.knowledge.case_types import CASE_TYPES_FILE
+    from gradbot.knowledge.store import default_store
+
+    lines = []
+    for held in default_store().snapshot().held_back:
+        if held.file.endswith(CASE_TYPES_FILE):
+            lines += held.describe()
+            if held.has_last_good:
+                lines.append("  本次导入使用该文件上一个正确的版本。")
+    return lines
+
+
 def run_show(args: argparse.Namespace) -> int:
+    """A student's cases and history (Beijing time), without log lines in between."""
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
+        return _show(args)
+
+
+def _show(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from gradbot.cases.catalog import LEVEL_NAMES, load_catalog
     from gradbot.cases.status import history_for, status_message
     from gradbot.db.engine import sessions, upgrade
     from gradbot.db.models import Student, TelegramBinding
+    from gradbot.reporting.data import to_beijing
 
     upgrade()
     with sessions().begin() as session:
@@ -95,11 +134,11 @@ def run_show(args: argparse.Namespace) -> int:
         print(status_message(session, student.student_id))
         history = history_for(session, student.student_id)
         catalog = load_catalog()
-        print("\n变更历史：" if history else "\n（无变更历史）")
+        print("\n变更历史（北京时间）：" if history else "\n（无变更历史）")
         for item in history:
             case_type = catalog.get(item.case_type)
             change = f"{item.old_status} → {item.new_status}" if item.old_status else f"新建：{item.new_status}"
-            print(f"  {item.changed_at:%Y-%m-%d %H:%M} UTC  {case_type.name if case_type else item.case_type}  {change}"
+            print(f"  {to_beijing(item.changed_at):%Y-%m-%d %H:%M}  {case_type.name if case_type else item.case_type}  {change}"
                   f"  （表格时间 {item.source_updated_at:%Y-%m-%d %H:%M}，{item.changed_by}）"
                   + (f"  备注：{item.note}" if item.note else ""))
     return 0

@@ -1,6 +1,8 @@
 """``gradbot report`` (HTML report of the conversation log, optional CSV) and ``gradbot log purge``.
 
-Dates are Beijing dates, both ends included; the default is the last 7 days up to today.
+Dates are Beijing dates, both ends included; the default is the last 7 days up to today,
+``--from`` alone runs up to today. The report compares the period with the one of the same
+length just before it, and leaves out the groups already decided in ``gradbot review``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def _date(text: str) -> date:
 def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write an HTML report of what students asked (default: the last 7 days)")
     report.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day, e.g. 2026-03-01 (Beijing)")
-    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: 6 days after --from, else today)")
+    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: today)")
     report.add_argument("--out", type=Path, metavar="FILE.html", help="default: build/report-<from>_<to>.html")
     report.add_argument("--csv", type=Path, metavar="FILE.csv", help="also export the unanswered questions with their group")
     report.set_defaults(func=run_report)
@@ -35,36 +37,55 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def report_period(start: date | None, end: date | None, today: date | None = None):  # type: ignore[no-untyped-def]
-    """The period the options ask for: 7 days from ``start``, 7 days up to ``end``, or the last 7 days."""
+    """The period the options ask for: ``start`` up to today, 7 days up to ``end``, or the last 7 days.
+
+    ValueError (Chinese and English) for a period that ends before it starts (``--from`` in the future).
+    """
     from datetime import timedelta
 
     from gradbot.reporting.data import Period, beijing_today
 
     week = timedelta(days=DEFAULT_DAYS - 1)
-    if end is None:
-        end = start + week if start else (today or beijing_today())
-    return Period(start or end - week, end)
+    end = end or today or beijing_today()
+    start = start or end - week
+    if end < start:
+        raise ValueError(f"开始日期 {start} 晚于结束日期 {end} / the start date {start} is after the end date {end}")
+    return Period(start, end)
 
 
 def run_report(args: argparse.Namespace) -> int:
+    """Write the report (and the CSV); log records stay off the console (held-back edits are printed instead)."""
+    from gradbot.logsetup import staff_output
+
+    with staff_output():
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from gradbot.knowledge.loader import load_directory
     from gradbot.reporting.analysis import build_report
     from gradbot.reporting.data import load_messages
     from gradbot.reporting.export import write_unanswered_csv
     from gradbot.reporting.kb_status import held_back_now, held_back_text
     from gradbot.reporting.render import render_html
+    from gradbot.reporting.review import load_decisions, review_groups
     from gradbot.settings import get_settings
 
     settings = get_settings()
     period = report_period(args.start, args.end)
     kb, _ = load_directory(settings.policies_dir)
     messages = load_messages(period)
-    report = build_report(messages, period, kb)
+    previous = period.previous()
+    report = build_report(messages, period, kb, previous=load_messages(previous), previous_period=previous)
+    pending, done = review_groups(report, load_decisions(settings.policies_dir, kb))
+    report.decided_groups = len(done)
+    report.groups = [g.group for g in pending]
     out = args.out or settings.project_root / "build" / f"report-{period.start}_{period.end}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None), encoding="utf-8")
     print(f"{period.start} – {period.end}: {report.message_count} messages, "
-          f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups")
+          f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups"
+          + (f" ({len(done)} more groups already decided in gradbot review)" if done else ""))
     print(f"report: {out}")
     for line in held_back_text(held_back_now()):  # knowledge-base edits the assistant does not serve
         print(line)

@@ -25,12 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
     from bot.rasa_client import RasaClient
-    from gradbot.terminal_chat import chat
+    from gradbot.terminal_chat import TurnLogger, chat
 
     async def main() -> None:
         client = RasaClient(rasa_url, timeout_s)
         try:
-            await chat(client)
+            await chat(client, log_turn=TurnLogger())  # logged like Telegram turns, so a trial run gives a report
         finally:
             await client.aclose()
 

@@ -146,6 +146,30 @@ class _Checker:
                 self.error(item, f"status '{name}' appears twice in '{key}' (first at line {seen[name]})", key)
             seen.setdefault(name, _line(item))
 
+    def student_ids(self, node: yaml.Node) -> None:
+        """``student_ids:``: per level (default, undergraduate, master, doctor) a regular expression, or {pattern, description}."""
+        import re
+
+        for level_key, spec in (self.mapping(node, "'student_ids'", "student_ids") or {}).values():
+            level = str(level_key.value)
+            if level not in ("default", "undergraduate", "master", "doctor"):
+                self.error(level_key, f"'student_ids' level '{level}' must be default, undergraduate, master or doctor", "student_ids")
+                continue
+            pattern_node = spec
+            if isinstance(spec, yaml.MappingNode):
+                fields = self.mapping(spec, f"'student_ids: {level}'", "student_ids") or {}
+                self.unknown(fields, ("pattern", "description"), f"'student_ids: {level}'", "student_ids")
+                self.text(fields, "description", "student_ids")
+                pattern_node = fields.get("pattern", (None, spec))[1]
+            pattern = _text(pattern_node)
+            if not pattern:
+                self.error(pattern_node, f"'student_ids: {level}' needs a pattern (a regular expression such as '^[0-9]{{10}}$')", "student_ids")
+                continue
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.error(pattern_node, f"'student_ids: {level}' is not a valid regular expression ({exc})", "student_ids")
+
     def handoff(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "'handoff'", "handoff")
         if fields is None:
@@ -184,4 +208,6 @@ def parse_case_types_file(path: Path, text: str | None = None) -> CaseTypesFile:
             checker.error(fields["case_types"][1], "'case_types' lists no case type")
     if "handoff" in fields:
         checker.handoff(fields["handoff"][1])
+    if "student_ids" in fields:
+        checker.student_ids(fields["student_ids"][1])
     return result

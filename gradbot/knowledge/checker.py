@@ -126,8 +126,13 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
 
 def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
     """Every problem of a policies directory."""
+    from gradbot.knowledge.drafts import parse_drafts_file
+    from gradbot.reporting.dismissed import parse_dismissed
+
     kb, problems = load_directory(Path(directory))
-    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb) + office_hours_problems(Path(directory))
+    drafts = parse_drafts_file(Path(directory), known_topics=set(kb.topics))  # checked, never served
+    problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
+    problems += office_hours_problems(Path(directory))
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

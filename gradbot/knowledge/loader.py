@@ -360,13 +360,17 @@ def assemble(files: list[TopicFile], contacts: ContactsFile,
     return kb, problems
 
 
-def load_directory(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """Parse every file of a policies directory: the valid knowledge base plus all problems."""
+def load_directory(directory: Path, overrides: dict[Path, str] | None = None) -> tuple[KnowledgeBase, list[Problem]]:
+    """Parse every file of a policies directory: the valid knowledge base plus all problems.
+
+    ``overrides`` gives a topic file's text as it would be after an edit (to check an edit before writing it).
+    """
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
         return KnowledgeBase(), [Problem(str(directory), 0, "not a directory")]
-    files = [parse_topic_file(p) for p in topic_files(directory)]
+    overrides = {Path(p).resolve(): text for p, text in (overrides or {}).items()}
+    files = [parse_topic_file(p, overrides.get(p.resolve())) for p in topic_files(directory)]
     contacts = parse_contacts_file(directory / CONTACTS_FILE)
     case_types_path = directory / CASE_TYPES_FILE
     case_types = parse_case_types_file(case_types_path) if case_types_path.exists() else None

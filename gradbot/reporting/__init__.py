@@ -5,5 +5,6 @@
 - :mod:`.analysis` turns messages into the figures of a report;
 - :mod:`.plots` draws the charts as inline SVG (matplotlib, Agg);
 - :mod:`.kb_status` the notice of knowledge-base edits held back;
-- :mod:`.html` renders the self-contained HTML page; :mod:`.export` the CSV for the team.
+- :mod:`.render` renders the self-contained HTML page (a list of sections); :mod:`.export` the CSV for the team;
+- :mod:`.review` and :mod:`.dismissed`: ``gradbot review`` (a group into an entry, a draft, or dismissed for good).
 """

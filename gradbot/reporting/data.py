@@ -36,6 +36,12 @@ class Period:
         today = today or beijing_today()
         return cls(today - timedelta(days=days - 1), today)
 
+    def previous(self) -> "Period":
+        """The period of the same length that ends the day before this one starts."""
+        length = self.end - self.start
+        end = self.start - timedelta(days=1)
+        return Period(end - length, end)
+
     @property
     def days(self) -> list[date]:
         """Every date of the range, in order."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gradbot.reporting.analysis import OUTCOME_LABELS, Report
 
-HEADER = ("组号", "组内条数", "代表问题", "时间（北京时间）", "结果", "反馈", "学生问题", "识别意图", "置信度",
+HEADER = ("组号", "组内条数", "代表问题", "时间（北京时间）", "结果", "反馈", "学生问题", "被点👎的回答条目", "识别意图", "置信度",
           "最接近的现有条目", "条目相似度")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,7 +30,8 @@ def unanswered_rows(report: Report) -> list[list[str]]:
         outcome = OUTCOME_LABELS.get(message.outcome or "", message.outcome or "")
         rows.append([
             str(group.id), str(group.size), safe_cell(group.representative), f"{message.created_at:%Y-%m-%d %H:%M}",
-            outcome, feedback, safe_cell(message.text), message.intent or "",
+            outcome, feedback, safe_cell(message.text), message.faq_id if message.feedback == -1 and message.faq_id else "",
+            message.intent or "",
             "" if message.confidence is None else f"{message.confidence:.2f}",
             group.nearest_entry.id if group.nearest_entry else "",
             f"{group.nearest_score:.2f}" if group.nearest_entry else "",

@@ -8,6 +8,14 @@ questions (after normalisation) count once; the distinct ones are joined by aver
 linkage agglomerative clustering, cut where the mean cosine similarity between two groups
 drops below ``min_similarity``. Above ``MAX_AGGLOMERATIVE`` distinct questions a greedy
 leader clustering keeps memory and time linear in the number of groups.
+
+Phrasings of one subject often share little but the subject's name (推荐表丢了怎么办,
+就业推荐表在哪里领), so a second step joins groups that share a *subject term*: a word or
+character 2–3-gram that is rare in the background (at most ``SUBJECT_TERM_MAX_SHARE`` of
+the knowledge base's questions contain it, so 时候 or 补办 never join anything), found in
+at least two and at least half of one group's distinct phrasings (a part of a longer term
+just as frequent does not count: 毕业 of 毕业证), and in more than half of the other's. Without a background
+there is no telling rare from common, and this step is skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from gradbot.knowledge.matcher import features
 from gradbot.textnorm import normalize
 
 MIN_SIMILARITY = 0.25
+SUBJECT_TERM_MAX_SHARE = 0.02
 MAX_AGGLOMERATIVE = 4000
 _TRIM = re.compile(r"[\s?？!！。.,，~～…]+$")
 
@@ -71,6 +80,57 @@ def _greedy(matrix, weights: np.ndarray, min_similarity: float) -> np.ndarray:  
     return labels
 
 
+def _subject_terms(text: str) -> set[str]:
+    """The candidate subject terms of a question: its words and character 2–3-grams of two characters or more."""
+    return {f[2:] for f in features(text) if f[:2] in ("w:", "c:") and len(f) > 3}
+
+
+def _group_subjects(members: list[int], terms: list[set[str]]) -> set[str]:
+    """The terms in at least two and at least half of a group's phrasings.
+
+    A term that begins a longer one just as frequent is left out: in a Chinese compound
+    the head comes last, so 毕业 of 毕业证 (a modifier) is not the subject while 推荐表
+    of 就业推荐表 (the head) is.
+    """
+    counts: dict[str, int] = {}
+    for index in members:
+        for term in terms[index]:
+            counts[term] = counts.get(term, 0) + 1
+    keys = {t: n for t, n in counts.items() if n >= 2 and 2 * n >= len(members)}
+    return {t for t, n in keys.items() if not any(t != longer and longer.startswith(t) and keys[longer] == n for longer in keys)}
+
+
+def _join_by_subject_terms(keys: Sequence[str], labels: np.ndarray, background: Sequence[str]) -> np.ndarray:
+    """``labels`` with groups that share a rare subject term joined (see the module docstring).
+
+    A group's subject terms (:func:`_group_subjects`) join it with every group in which
+    more than half of the phrasings contain one of them.
+    """
+    common: dict[str, int] = {}
+    for text in background:
+        for term in _subject_terms(text):
+            common[term] = common.get(term, 0) + 1
+    limit = max(1.0, SUBJECT_TERM_MAX_SHARE * len(background))
+    terms = [{t for t in _subject_terms(k) if common.get(t, 0) <= limit} for k in keys]
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    parent = {label: label for label in groups}
+
+    def root(label: int) -> int:
+        while parent[label] != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    for label, members in groups.items():
+        for term in _group_subjects(members, terms):
+            for other, other_members in groups.items():
+                if other != label and 2 * sum(term in terms[i] for i in other_members) > len(other_members):
+                    parent[root(other)] = root(label)
+    return np.array([root(int(label)) for label in labels], dtype=int)
+
+
 def cluster_questions(texts: Sequence[str], background: Sequence[str] = (),
                       min_similarity: float = MIN_SIMILARITY) -> list[Cluster]:
     """Groups of similar ``texts``, largest first (ties: earliest first).
@@ -104,6 +164,9 @@ def cluster_questions(texts: Sequence[str], background: Sequence[str] = (),
             labels[nonempty] = _agglomerative(sims, min_similarity)
         else:
             labels[nonempty] = _greedy(matrix, weights[nonempty], min_similarity)
+    if background and len(nonempty) > 1:
+        labels[nonempty] = _join_by_subject_terms([keys[i] for i in nonempty], labels[nonempty],
+                                                  [question_key(b) for b in background])
     next_label = int(labels.max()) + 1
     for i, key in enumerate(keys):
         if not key:

@@ -1,8 +1,11 @@
 """Charts for the report as inline SVG (matplotlib with the Agg backend, no pyplot state).
 
 Text in the SVG is drawn as paths (``svg.fonttype = path``), so the page needs no font
-files. Labels are kept to ASCII, dates and numbers: the bundled DejaVu Sans has no
-Chinese glyphs, and the page's Chinese text lives in the HTML around the charts.
+files. The charts carry no words at all, only dates, hours and counts: the bundled
+DejaVu Sans has no Chinese glyphs (Chinese labels would show as boxes), and a CJK font
+would add tens of megabytes to the install for a few labels. The titles, axis names and
+the legend (:data:`DAY_SERIES`, :func:`legend_html`) are Chinese HTML around the chart,
+so the page reads as one language.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
 FONT = "DejaVu Sans"  # ships with matplotlib
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
-DAY_SERIES = (  # (label, outcomes, colour): stacked bottom to top
-    ("answered (faq)", ("faq",), "#2e7d32"),
-    ("clarify", ("clarify",), "#9ccc65"),
-    ("fallback", ("fallback",), "#e53935"),
-    ("handoff", ("handoff",), "#fb8c00"),
-    ("other", None, "#90a4ae"),
+DAY_SERIES = (  # (Chinese label for the HTML legend, outcomes, colour): stacked bottom to top
+    ("直接回答", ("faq",), "#2e7d32"),
+    ("反问确认", ("clarify",), "#9ccc65"),
+    ("未能回答", ("fallback",), "#e53935"),
+    ("转人工", ("handoff",), "#fb8c00"),
+    ("其他（问候、进度查询等）", None, "#90a4ae"),
 )
 
 
@@ -66,10 +69,7 @@ def messages_per_day_svg(per_day: dict[date, Counter]) -> str:
         step = max(1, len(days) // 14)
         axes.set_xticks(x[::step], [d.strftime("%m-%d") for d in days][::step], rotation=45 if len(days) > 14 else 0)
         axes.set_xlim(-0.6, len(days) - 0.4)
-        axes.set_ylabel("messages")
-        axes.set_xlabel("date (Beijing)")
         axes.yaxis.get_major_locator().set_params(integer=True)
-        axes.legend(fontsize=8, ncol=5, loc="upper left", bbox_to_anchor=(0, 1.18), frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
@@ -82,8 +82,11 @@ def messages_per_hour_svg(per_hour: list[int]) -> str:
         axes.bar(range(24), per_hour, color="#1565c0", width=0.8)
         axes.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize=8)
         axes.set_xlim(-0.6, 23.6)
-        axes.set_ylabel("messages")
-        axes.set_xlabel("hour of day (Beijing)")
         axes.yaxis.get_major_locator().set_params(integer=True)
         axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
+
+
+def legend_html() -> str:
+    """The legend of :func:`messages_per_day_svg` as HTML (colour swatch and Chinese label per series)."""
+    return "".join(f'<span class="swatch" style="background:{colour}"></span>{label} ' for label, _, colour in DAY_SERIES)

@@ -103,23 +103,25 @@ def test_broken_rows_are_rejected_with_row_number_and_reason(db_url, tmp_path):
         ["2191000005", "甲", "本科", "", "体检", "待提交", "", ""],                    # row 4: unknown type
         ["2191000006", "乙", "本科", "", "签约派遣", "已完成", "", ""],                # row 5: unknown status
         ["2191000007", "丙", "本科", "", "签约派遣", "待提交", "", "五月十号"],        # row 6: bad date
-        ["2191000008", "丁", "大专", "", "签约派遣", "待提交", "", ""],                # row 7: bad level
-        ["2191000001", "张三", "本科", "", "dispatch", "待提交", "", ""],              # row 8: duplicate of row 2
+        ["2191000008", "丁", "大专", "", "签约派遣", "待提交", "", ""],                # row 7: bad level: imported, warned
+        ["2191000001", "张三", "本科", "", "dispatch", "待提交", "", ""],              # row 8: same case as row 2
         ["2191000010", "戊", "本科", "", "签约派遣", "", "", ""],                      # row 9: no status
     ]
     path = write_csv(tmp_path / "broken.csv", ZH_HEADER, rows)
     report = import_sheet(path, apply=True, url=db_url)
     reasons = {r.row: r.reason for r in report.plan.rejected}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted(reasons) == [3, 4, 5, 6, 9]
     assert "学号" in reasons[3]
     assert "未知事项" in reasons[4] and "体检" in reasons[4]
     assert "未知状态" in reasons[5] and "已完成" in reasons[5]
     assert "更新时间" in reasons[6]
-    assert "学历层次" in reasons[7]
-    assert "第 2 行重复" in reasons[8]
     assert "状态" in reasons[9]
-    assert report.result.new_cases == 1  # the valid row is still written
-    assert count(db_url, Case) == 1
+    warned = {p.row.row: p.row.warnings for p in report.plan.planned if p.row.warnings}
+    assert list(warned) == [7] and "学历层次" in warned[7][0]
+    [duplicate] = report.plan.duplicates
+    assert (duplicate.kept.row, duplicate.dropped.row) == (8, 2)  # no time on row 8: the lower row wins
+    assert report.result.new_cases == 2  # the valid rows are still written
+    assert count(db_url, Case) == 2
     text = format_report(report)
     assert "第 4 行" in text and "拒绝" in text
 

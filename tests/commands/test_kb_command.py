@@ -97,3 +97,16 @@ def test_with_model_prints_only_its_findings(policies_copy, capfd, monkeypatch):
     lines = capfd.readouterr().out.splitlines()
     assert lines and all(" warning: the model sends " in line for line in lines[:-1])
     assert "processor.message.parse" not in "\n".join(lines) and lines[-1].endswith("errors, %d warnings" % (len(lines) - 1))
+
+
+def test_kb_drafts_lists_drafts_and_check_validates_them(policies_copy, capsys):
+    from gradbot.knowledge.drafts import add_draft
+
+    assert main(["kb", "drafts"]) == 0
+    assert "0 条草稿" in capsys.readouterr().out
+    draft_id = add_draft(policies_copy, topic="dispatch", questions=["推荐表丢了怎么办"], answer="", origin="review")
+    assert main(["kb", "drafts"]) == 0
+    out = capsys.readouterr().out
+    assert draft_id in out and "推荐表丢了怎么办" in out and "1 条草稿" in out and "policies/README.md" in out
+    assert main(["kb", "check", "--stale-days", "100000"]) == 0  # a draft without an answer is only a warning
+    assert "no answer yet" in capsys.readouterr().out

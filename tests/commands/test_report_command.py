@@ -24,7 +24,9 @@ def _log(monkeypatch, url, when, text, **fields):
 def test_report_period_defaults():
     today = date(2026, 11, 26)
     assert report_period(None, None, today=today) == Period(date(2026, 11, 20), today)
-    assert report_period(date(2026, 11, 1), None, today=today) == Period(date(2026, 11, 1), date(2026, 11, 7))
+    assert report_period(date(2026, 11, 1), None, today=today) == Period(date(2026, 11, 1), today)  # --from alone: up to today
+    with pytest.raises(ValueError, match="晚于"):
+        report_period(date(2026, 12, 1), None, today=today)
     assert report_period(None, date(2026, 11, 10), today=today) == Period(date(2026, 11, 4), date(2026, 11, 10))
     assert report_period(date(2026, 11, 1), date(2026, 11, 30), today=today) == Period(date(2026, 11, 1), date(2026, 11, 30))
 

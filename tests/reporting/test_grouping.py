@@ -79,3 +79,32 @@ def test_questions_without_any_features_are_kept_apart():
 
 def test_no_questions():
     assert cluster_questions([]) == []
+
+
+def test_one_subject_is_one_group_in_a_realistic_week():
+    """Phrasings of one subject that share only its name (推荐表丢了怎么办, 就业推荐表在哪里领) end up together,
+    and subjects that share common words (毕业证 / 毕业离校) stay apart."""
+    from collections import Counter
+
+    from tests.reporting.helpers_reporting import project_kb
+    from tests.reporting.week_sample import SUBJECTS, subject_of, week
+
+    kb = project_kb()
+    background = [q for e in kb.entries.values() for q in e.questions]
+    whole = ("recommendation_form", "diploma", "transcript", "campus_card", "medical")
+    assert set(whole) <= set(SUBJECTS)
+    for seed in (11, 12, 13):
+        texts = [m.text for m in week(kb, seed=seed) if m.outcome == "fallback"]
+        clusters = cluster_questions(texts, background)
+        subjects_per_group = [{subject_of(texts[i]) for i in c.members} - {None} for c in clusters]
+        assert all(len(s) <= 1 for s in subjects_per_group), subjects_per_group
+        groups_per_subject = Counter(s for subjects in subjects_per_group for s in subjects)
+        assert all(groups_per_subject[s] == 1 for s in whole), groups_per_subject
+
+
+def test_subject_terms_need_a_background_that_says_they_are_rare():
+    texts = ["推荐表丢了怎么办", "就业推荐表在哪里领", "就业推荐表什么时候发", "毕业生推荐表怎么补办"]
+    assert len(cluster_questions(texts)) > 1  # by similarity alone they are apart
+    assert len(cluster_questions(texts, background=["三方协议在哪里盖章", "档案怎么转"])) == 1
+    common = [f"推荐表{i}" for i in range(10)]  # every background question names it: not a subject
+    assert len(cluster_questions(texts, background=common)) > 1

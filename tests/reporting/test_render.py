@@ -67,3 +67,28 @@ def test_page_shows_figures_entries_and_groups():
 def test_empty_log_says_so():
     page = render_html(build_report([], PERIOD, project_kb()))
     assert "没有对话记录" in page and "<svg" not in page and page.rstrip().endswith("</html>")
+
+
+def test_generated_time_is_beijing():
+    from datetime import timezone
+
+    page = render_html(build_report([], PERIOD, project_kb()), generated_at=datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc))
+    assert "生成于 2026-11-27 09:30（北京时间）" in page
+
+
+def test_page_shows_what_to_fix_and_what_students_did():
+    from tests.reporting.week_sample import PERIOD as WEEK
+    from tests.reporting.week_sample import PREVIOUS, week
+
+    kb = project_kb()
+    report = build_report(week(kb), WEEK, kb, previous=week(kb, PREVIOUS, seed=3, scale=0.8), previous_period=PREVIOUS)
+    page = render_html(report)
+    assert "与上一周期比较" in page and f"{PREVIOUS.start:%Y-%m-%d} 至 {PREVIOUS.end:%Y-%m-%d}" in page
+    worst = report.top_entries[0]
+    assert worst.thumbs_down > 0 and page.index(worst.title) < page.index(report.top_entries[-1].title)
+    assert "👎 比例" in page and re.search(r"（[2-9] 次）", page)  # phrasings with how often they were asked
+    assert "被点 👎 的回答来自" in page
+    assert "反问确认后学生选了什么" in page and "学生点了按钮" in page
+    assert "转人工之前学生问了什么" in page and page.count('class="thread"') == min(len(report.handoffs), 30)
+    for english in ("messages", "answered (faq)", "date (Beijing)", "hour of day"):
+        assert english not in page  # the page reads as one language
