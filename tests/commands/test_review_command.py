@@ -64,7 +64,7 @@ def test_a_group_goes_into_an_existing_entry(setup, capsys):
     assert main(["review", "--group", str(groups["推荐表丢了怎么办"]), "--add-to", entry.id]) == 0
     assert "已加入" in capsys.readouterr().out
     after = entry.file.read_text(encoding="utf-8")
-    assert [l for l in before.splitlines() if l.lstrip().startswith("#")] == [l for l in after.splitlines() if l.lstrip().startswith("#")]
+    assert [line for line in before.splitlines() if line.lstrip().startswith("#")] == [line for line in after.splitlines() if line.lstrip().startswith("#")]
     assert len(after.splitlines()) == len(before.splitlines()) + 3  # three lines added, nothing else changed
     kb, problems = load_directory(setup)
     assert not [p for p in problems if p.severity == "error"]
