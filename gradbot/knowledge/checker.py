@@ -14,6 +14,7 @@ from pathlib import Path
 from gradbot.knowledge.loader import load_directory, topic_files
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
+from gradbot.office_hours.checks import office_hours_problems
 
 NEAR_DUPLICATE = 0.85
 
@@ -84,7 +85,7 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
 def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
     """Every problem of a policies directory."""
     kb, problems = load_directory(Path(directory))
-    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
+    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb) + office_hours_problems(Path(directory))
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -16,6 +17,7 @@ def policies_copy(tmp_path, monkeypatch):
     directory = tmp_path / "policies"
     shutil.copytree(PROJECT_ROOT / "policies", directory)
     monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
+    monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 6, 1))  # a day with a known calendar
     get_settings.cache_clear()
     yield directory
     get_settings.cache_clear()

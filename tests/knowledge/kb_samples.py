@@ -7,6 +7,7 @@ contacts:
   guidance_205:
     name: 就业创业中心指导部（205室）
     room: "205"
+    hours: 08:00-12:00, 14:30-17:30
   market_office:
     name: 就业创业中心市场部
 """
