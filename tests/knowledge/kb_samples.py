@@ -66,3 +66,19 @@ NEW_ENTRY = """
     source: 测试
     updated: 2026-11-20
 """
+
+CASE_TYPES = """\
+case_types:
+  dispatch:
+    name: 签约派遣
+    aliases: [派遣, 三方协议]
+    contact:
+      default: guidance_205
+    statuses:
+      - name: 待提交
+        next_step: 请交到学院审核。
+      - name: 已鉴证盖章
+        next_step: 请完成毕业去向登记。
+handoff:
+  default_contact: guidance_205
+"""
