@@ -95,6 +95,10 @@ def build_application(
     application.bot_data["database_url"] = database_url
     application.bot_data["outbox_interval_s"] = outbox_interval_s
     _add_handlers(application)
+    if settings.telegram_staff_chat_id is not None and use_database:
+        from bot.handoff import install
+
+        install(application, settings.telegram_staff_chat_id, database_url, policies_dir=settings.policies_dir)
     return application
 
 
@@ -134,18 +138,27 @@ async def _post_init(application: Application) -> None:
         await asyncio.to_thread(upgrade, application.bot_data["database_url"])
     except Exception:
         logger.error("database upgrade failed; the bot answers questions but logs and notifications may fail", exc_info=True)
+    desk = application.bot_data.get("handoff")
     sender = OutboxSender(
         application.bot,
         application.bot_data["database_url"],
         interval_s=application.bot_data["outbox_interval_s"],
         on_blocked=services.store.forget_reachable,
+        kind_senders={"handoff_copy": desk.send_copy} if desk else None,
+        on_outcome=desk.on_outcome if desk else None,
     )
     sender.start()
     application.bot_data["outbox_sender"] = sender
+    if desk is not None:
+        desk.poke_outbox = sender.poke
+        desk.start_ticker()
 
 
 async def _post_stop(application: Application) -> None:
     """The bot can still send here: let the outbox finish the notification in hand."""
+    desk = application.bot_data.get("handoff")
+    if desk is not None:
+        await desk.stop_ticker()
     sender: Optional[OutboxSender] = application.bot_data.pop("outbox_sender", None)
     if sender is not None:
         await sender.stop()

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageEntityType
@@ -50,6 +50,8 @@ class BotServices:
     codec: CallbackCodec = field(default_factory=CallbackCodec)
     bot_username: str = ""
     stats: dict[str, int] = field(default_factory=lambda: {"rasa_unavailable": 0, "turns": 0})
+    # private chats: may change a turn before it is sent, or take it over (None); see bot.handoff
+    after_turn: Optional[Callable[[Update, Any, Turn], Awaitable[Optional[Turn]]]] = None
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
@@ -237,6 +239,10 @@ async def relay(
         await send_text(context, chat, texts.GROUP_PRIVATE_ONLY.format(link=_private_link(context)), reply_to=reply_to)
         return
     log_id = await svc.store.log_message(sender, shown_text, turn.gradbot)
+    if svc.after_turn is not None and _is_private(chat):
+        turn = await svc.after_turn(update, context, turn)
+        if turn is None:
+            return
     await send_turn(context, chat, turn, log_id=log_id, note=note, reply_to=reply_to)
 
 

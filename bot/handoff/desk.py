@@ -141,7 +141,7 @@ class HandoffDesk:
             if ticket is not None:
                 return ticket, False
             student = student_for(session, telegram_user_id)
-            turns = card.recent_turns(session, telegram_user_id, schedule.naive_utc(now))
+            turns = card.recent_turns(session, telegram_user_id)
             topic = card.kb_topic_of(turns)
             return tickets.open_ticket(
                 session, telegram_user_id, now=schedule.naive_utc(now), question=card.question_from(turns),
@@ -184,7 +184,7 @@ class HandoffDesk:
 
     @staticmethod
     def _card_text(session: Any, ticket: TicketView, note: str, forum: bool) -> str:
-        turns = card.recent_turns(session, ticket.telegram_user_id, ticket.opened_at)
+        turns = card.recent_turns(session, ticket.telegram_user_id)
         facts = card.student_facts(session, ticket.student_id)
         return card.card_text(ticket, turns, facts, opened_note=note, with_topics=forum)
 

@@ -26,7 +26,6 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handoff.desk import CALLBACK_PREFIX, HandoffDesk
 from bot.replies import Button, CallbackCodec, Turn
-from gradbot.db.models import utcnow
 from gradbot.handoff import card, texts, tickets
 from gradbot.handoff.tickets import TicketView
 
@@ -167,8 +166,7 @@ async def after_turn(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: T
         await open_for(update, context, "words")
         return None
     if turn.outcome == "fallback" and turn.messages and update.effective_user is not None:
-        latest = await desk_of(context).db(card.recent_turns, str(update.effective_user.id), utcnow(),
-                                           FALLBACKS_BEFORE_OFFER)
+        latest = await desk_of(context).db(card.recent_turns, str(update.effective_user.id), FALLBACKS_BEFORE_OFFER)
         if len(latest) == FALLBACKS_BEFORE_OFFER and all(t.outcome == "fallback" for t in latest):
             turn.messages[-1].buttons.append(Button(texts.OFFER_STAFF_BUTTON, HANDOFF_PAYLOAD))
     return turn

@@ -62,16 +62,21 @@ class StudentFacts:
     cases: list[tuple[str, str, str]] = field(default_factory=list)  # (type name, status, updated)
 
 
-def recent_turns(session: Session, telegram_user_id: str, until: datetime, limit: int = TURNS_SHOWN) -> list[Turn]:
-    """The user's last ``limit`` logged messages up to ``until`` (within a day), oldest first."""
+def recent_turns(session: Session, telegram_user_id: str, limit: int = TURNS_SHOWN) -> list[Turn]:
+    """The user's last ``limit`` logged messages (within a day of the newest), oldest first.
+
+    While a ticket is open the student's messages are not logged (they go to staff), so
+    for an open ticket these are the turns that led to it.
+    """
     from gradbot.reporting.conversation_log import session_hash
 
     rows = session.execute(
         select(ConversationMessage).where(
             ConversationMessage.session_hash == session_hash(session, str(telegram_user_id)),
-            ConversationMessage.created_at <= until, ConversationMessage.created_at >= until - TURNS_WITHIN,
         ).order_by(ConversationMessage.id.desc()).limit(limit)
     ).scalars().all()
+    if rows:
+        rows = [r for r in rows if r.created_at >= rows[0].created_at - TURNS_WITHIN]
     return [Turn(r.text, r.outcome, r.faq_id, r.intent, r.created_at) for r in reversed(rows)]
 
 
