@@ -154,7 +154,11 @@ class HandoffDesk:
             note = texts.FROM_SOURCE.get(source, "")
             if outside:
                 note += "\n" + texts.OPENED_NOTE_OUTSIDE.format(when_zh=self.back_text(False))
-            ticket = await self.ensure_place(ticket, note=note.strip())
+            try:
+                ticket = await self.ensure_place(ticket, note=note.strip())
+            except TelegramError:  # the staff group is unreachable: the ticket never existed for staff
+                await self.db(tickets.discard, ticket.id)
+                raise
         return ticket, created
 
     def back_text(self, english: bool) -> str:

@@ -91,7 +91,11 @@ async def student_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             str(user.id), "/human", {"outcome": "handoff", "intent": "handoff"})
         await open_for(update, context, "command")
         raise ApplicationHandlerStop
-    ticket = await desk.db(tickets.open_ticket_for, str(user.id))
+    try:
+        ticket = await desk.db(tickets.open_ticket_for, str(user.id))
+    except Exception:  # the database is down: the assistant answers as it can
+        logger.warning("handoff: open tickets could not be looked up", exc_info=True)
+        return
     if command == "cancel" and update.message is not None:
         if ticket is None or not await desk.cancel(ticket):
             await _say(context, message.chat_id, texts.NOTHING_TO_CANCEL)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,16 @@ def open_ticket(session: Session, telegram_user_id: str, *, now: datetime, quest
             raise
         return existing, False
     return view(row), True
+
+
+def discard(session: Session, ticket_id: int) -> bool:
+    """Remove a ticket that never reached the staff group (no card); False when it did."""
+    row = session.get(Ticket, ticket_id)
+    if row is None or row.card_message_id is not None:
+        return False
+    session.execute(delete(TicketMessage).where(TicketMessage.ticket_id == ticket_id))
+    session.delete(row)
+    return True
 
 
 def set_place(session: Session, ticket_id: int, staff_chat_id: str, thread_id: int | None,

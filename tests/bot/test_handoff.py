@@ -342,3 +342,12 @@ async def test_group_without_topics_uses_replies(api, rasa, reply_mode_settings,
         await api.inject(text_update(401, "谢谢老师"))
         copy = (await api.wait_received(STAFF, 3))[-1]
         assert copy["text"] == "谢谢老师" and copy["reply_to_message"]["message_id"] == card["message_id"]
+
+
+async def test_unreachable_staff_group_tells_the_student_and_keeps_no_ticket(api, rasa, app, bot_db):
+    api.fail_next("createForumTopic", 400, "Bad Request: not enough rights to create a topic")
+    await api.inject(text_update(405, "/human"))
+    assert (await api.wait_received(405, 1))[-1]["text"] == texts.STAFF_UNREACHABLE
+    assert tickets_in(bot_db) == []
+    await api.inject(text_update(405, "echo 还在"))
+    assert (await api.wait_received(405, 2))[-1]["text"] == "echo:405:还在"  # the assistant answers
