@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from gradbot.reporting.handoff import HandoffFigures, handoff_section
 from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Report
 from gradbot.reporting.kb_status import held_back_html, held_back_now
 from gradbot.reporting.plots import messages_per_day_svg, messages_per_hour_svg
@@ -106,8 +107,9 @@ def _groups(report: Report, csv_name: str | None) -> str:
     return "".join(parts)
 
 
-def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None) -> str:
-    """The whole page for ``report``."""
+def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None,
+                handoff: HandoffFigures | None = None) -> str:
+    """The whole page for ``report`` (with the staff-handoff section when ``handoff`` is given)."""
     period = f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     head = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -129,5 +131,6 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
         "<h2>回答结果</h2>", _outcomes(report),
         "<h2>回答最多的知识库条目</h2>", _top_entries(report),
         "<h2>下一步该补充什么：未能回答或被点“没用”的问题（按相似度分组）</h2>", _groups(report, csv_name),
+        handoff_section(handoff) if handoff is not None else "",
     ])
     return head + body + "</body></html>"
