@@ -42,7 +42,7 @@ def test_report_command_shows_a_held_back_edit(tmp_path, monkeypatch, capsys):
         assert held_back_now() == []
         path = policies / "recruit.yml"
         path.write_text(path.read_text(encoding="utf-8").replace("    title:", "    title：", 1), encoding="utf-8")
-        from gradbot.cases.db import upgrade
+        from gradbot.db.engine import upgrade
 
         upgrade()
         out_file = tmp_path / "report.html"
