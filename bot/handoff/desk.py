@@ -96,6 +96,7 @@ class HandoffDesk:
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.poke_outbox: Callable[[], None] = lambda: None
         self._ticker: Optional[asyncio.Task[None]] = None
+        self._tick_lock = asyncio.Lock()  # one digest/reminder round at a time
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -370,6 +371,10 @@ class HandoffDesk:
     async def tick(self) -> None:
         """While the office is open: the digest of tickets opened outside hours, then reminders
         of tickets unclaimed for 30 working minutes."""
+        async with self._tick_lock:
+            await self._tick()
+
+    async def _tick(self) -> None:
         hours, now = self.office_hours(), self.now()
         if not schedule.is_open(hours, now):
             return

@@ -19,7 +19,10 @@ OPENED_WITH_QUESTION = (
     "You are now connected to the staff (ticket {label}); your question has been passed on and they will answer here. "
     "Add anything here; send /cancel to withdraw."
 )
-OUTSIDE_HOURS = "现在不是办公时间，老师回来的时间：{when_zh}。\nIt is outside office hours; the staff are back {when_en}."
+OUTSIDE_HOURS = (
+    "现在不是办公时间，老师上班后会尽快回复你。{when_zh}\n"
+    "It is outside office hours; the staff will answer when they are back — {when_en}."
+)
 ALREADY_OPEN = (
     "你已在与人工老师对话（工单 {label}），直接发消息即可；发送 /cancel 可撤回。\n"
     "You are already talking to the staff (ticket {label}); just write here. Send /cancel to withdraw."
