@@ -351,3 +351,20 @@ async def test_unreachable_staff_group_tells_the_student_and_keeps_no_ticket(api
     assert tickets_in(bot_db) == []
     await api.inject(text_update(405, "echo 还在"))
     assert (await api.wait_received(405, 2))[-1]["text"] == "echo:405:还在"  # the assistant answers
+
+
+async def test_card_buttons_and_only_the_staff_group_closes(api, rasa, app, bot_db):
+    thread = await open_ticket(api, 407)
+    card = api.received(STAFF, thread)[0]
+    buttons = {b["text"]: b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row}
+    press = callback_update(TEACHER, buttons["✋ 认领 Claim"], message_id=card["message_id"], chat_id=STAFF)
+    press["callback_query"]["message"]["chat"]["is_forum"] = True
+    await api.inject(press)
+    await api.wait_for(lambda: api.topics(STAFF)[thread]["name"].startswith("✋"))
+    assert tickets_in(bot_db)[0].claimed_by == "同学"  # the presser's name (callback_update's user)
+    # the same command from another group, or the student's own chat, closes nothing
+    await api.inject(group_message(-100999, TEACHER, "/close", forum=False))
+    await api.inject(callback_update(407, buttons["✅ 关闭 Close"]))
+    await asyncio.sleep(0.5)
+    assert tickets_in(bot_db)[0].status == "open"
+    assert not api.topics(STAFF)[thread]["closed"]
