@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradbot.knowledge.schema import Contact
 from gradbot.office_hours.calendar import CALENDAR_FILE, DayInfo, WorkCalendar, parse_calendar_file
 from gradbot.office_hours.schedule import WEEKDAYS_EN, WEEKDAYS_ZH, Period, ScheduleError, WeeklySchedule, parse_schedule
 
@@ -144,13 +145,12 @@ def contact_schedule(hours: str) -> WeeklySchedule | None:
         return None
 
 
-def describe_contact_hours(contact: object, english: bool = False) -> str:
+def describe_contact_hours(contact: Contact, english: bool = False) -> str:
     """A contact's hours as students read them: the schedule described, or the free text as written."""
-    hours = str(getattr(contact, "hours", "") or "")
-    schedule = contact_schedule(hours)
+    schedule = contact_schedule(contact.hours)
     if schedule is not None:
         return OfficeHours(schedule, WorkCalendar()).describe(english)
-    return (str(getattr(contact, "hours_en", "") or "") or hours) if english else hours
+    return (contact.hours_en or contact.hours) if english else contact.hours
 
 
 _Stamp = tuple[int, int]

@@ -87,10 +87,9 @@ def asked_days(text: str, today: dt.date) -> list[Asked]:
         kind, value = match.lastgroup, match.group(0)
         items: list[Asked] = []
         if kind == "ymd":
-            year = match.group("ymd") and re.search(r"(\d{4})\s*年", value)
-            numbers = [int(n) for n in re.findall(r"\d+", value)]
-            month, day = numbers[-2], numbers[-1]
-            date = _date(int(year.group(1)) if year else today.year, month, day, today, bool(year))
+            year = re.search(r"(\d{4})\s*年", value)
+            month, day = (int(n) for n in re.findall(r"\d+", value)[-2:])
+            date = _date(int(year.group(1)) if year else today.year, month, day, today, year is not None)
             items = [AskedDay(date)] if date else []
         elif kind == "md":
             month, day = (int(n) for n in re.findall(r"\d+", value))
