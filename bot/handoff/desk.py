@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReactionTypeEmoji, ReplyParameters
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from gradbot import outbox
 from gradbot.db.engine import sessions

@@ -57,7 +57,7 @@ STAFF_UNREACHABLE = (
 
 # --- in the staff group -----------------------------------------------------------------
 OPENED_NOTE_OUTSIDE = "🌙 非工作时间提交（已静音）；已告诉学生：{when_zh}。/ Opened outside office hours (silent)."
-FROM_SOURCE = {"command": "来源：/human", "button": "来源：“找老师”按钮", "words": "来源：学生要求人工", "offer": "来源：连续未能回答后学生选择找老师"}
+FROM_SOURCE = {"command": "来源：/human", "button": "来源：“找老师”按钮", "words": "来源：学生要求人工"}
 CLAIMED = "✋ {name} 正在处理此工单。/ {name} is handling this ticket."
 ALREADY_CLAIMED = "此工单已由 {name} 认领。/ Already claimed by {name}."
 CLOSED_BY = "✅ 工单已由 {name} 关闭，已通知学生。/ Closed by {name}; the student has been told."
