@@ -368,3 +368,15 @@ async def test_card_buttons_and_only_the_staff_group_closes(api, rasa, app, bot_
     await asyncio.sleep(0.5)
     assert tickets_in(bot_db)[0].status == "open"
     assert not api.topics(STAFF)[thread]["closed"]
+
+
+async def test_staff_edit_is_not_synced_and_says_so(api, rasa, app):
+    thread = await open_ticket(api, 409)
+    answer = await staff_says(api, "明天下午来", thread)
+    await api.wait_received(409, 3)
+    edited = dict(answer, text="明天上午来", edit_date=int(answer["date"]) + 5)
+    await api.inject({"edited_message": edited})
+    notice = (await api.wait_received(STAFF, 2, thread_id=thread))[-1]
+    assert notice["text"] == texts.EDIT_NOT_SYNCED
+    await asyncio.sleep(0.3)
+    assert texts_of(api.received(409))[-1] == "明天下午来" and len(api.received(409)) == 3
