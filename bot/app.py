@@ -95,15 +95,24 @@ def build_application(
         owns_rasa=owns_rasa, database_url=database_url, outbox_interval_s=outbox_interval_s,
     ).attach(application)
     _add_handlers(application)
+    if settings.telegram_staff_chat_id is not None and use_database:
+        from bot.handoff import install
+
+        install(application, settings.telegram_staff_chat_id, database_url, policies_dir=settings.policies_dir)
     return application
+
+
+SEEN_GROUP = -2
 
 
 def _add_handlers(application: Application) -> None:
     new = filters.UpdateType.MESSAGE  # commands are not re-run when edited
     both = filters.UpdateType.MESSAGES  # new and edited messages (not channel posts)
     private = filters.ChatType.PRIVATE
-    # group -1 runs first for every update: a user who writes privately has not blocked the bot
-    application.add_handler(TypeHandler(Update, handlers.note_reachable), group=-1)
+    # the lowest group runs first for every update (one handler per group handles an update, so
+    # this one has a group of its own, before the staff inbox's group -1): a user who writes
+    # privately has not blocked the bot
+    application.add_handler(TypeHandler(Update, handlers.note_reachable), group=SEEN_GROUP)
     # personal matters only in a private chat; elsewhere a pointer to it, before anything is done
     application.add_handler(CommandHandler(PERSONAL_COMMANDS, handlers.private_chat_only, filters=new & ~private))
     application.add_handler(CommandHandler("start", handlers.private_chat_only, filters=new & ~private, has_args=True))
@@ -143,18 +152,26 @@ async def _post_init(application: Application) -> None:
         await asyncio.to_thread(upgrade, services.database_url)
     except Exception:
         logger.error("database upgrade failed; the bot answers questions but logs and notifications may fail", exc_info=True)
+    desk = services.handoff
     services.outbox_sender = OutboxSender(
         application.bot,
         services.database_url,
         interval_s=services.outbox_interval_s,
         on_blocked=services.store.forget_reachable,
+        kind_senders={"handoff_copy": desk.send_copy} if desk else None,
+        on_outcome=desk.on_outcome if desk else None,
     )
     services.outbox_sender.start()
+    if desk is not None:
+        desk.poke_outbox = services.outbox_sender.poke
+        desk.start_ticker()
 
 
 async def _post_stop(application: Application) -> None:
     """The bot can still send here: let the outbox finish the notification in hand."""
     services = of_application(application)
+    if services.handoff is not None:
+        await services.handoff.stop_ticker()
     sender, services.outbox_sender = services.outbox_sender, None
     if sender is not None:
         await sender.stop()

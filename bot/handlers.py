@@ -238,6 +238,10 @@ async def relay(
         await send_text(context, chat, texts.GROUP_PRIVATE_ONLY.format(link=_private_link(context)), reply_to=reply_to)
         return
     log_id = await svc.store.log_message(sender, shown_text, turn.gradbot)
+    if svc.after_turn is not None and _is_private(chat):
+        turn = await svc.after_turn(update, context, turn)
+        if turn is None:
+            return
     await send_turn(context, chat, turn, log_id=log_id, note=note, reply_to=reply_to)
 
 

@@ -13,6 +13,11 @@ Telegram errors:
 * errors where delivery is unknown (a read timeout after the request was sent) and
   ``BadRequest`` (chat not found …) -> ``failed`` with ``last_error`` for staff.
 
+Kinds: a row's ``kind`` may have its own send function (``kind_senders``, e.g. the
+handoff's staff answers copied with ``copy_message``; Telegram's errors are mapped the
+same way), and ``on_outcome`` hears how each attempt ended (e.g. to confirm delivery in
+the staff group). :meth:`OutboxSender.poke` starts a round at once instead of waiting.
+
 On SIGINT/SIGTERM the sender finishes the row in hand (the send and its mark are shielded
 from cancellation) before the bot shuts down.
 """
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Mapping, Optional
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup
@@ -36,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
 
+KindSender = Callable[[OutgoingMessage], Awaitable[None]]
+OutcomeListener = Callable[[OutgoingMessage, Outcome, Optional[SendFailed]], Awaitable[None]]
+
 
 class OutboxSender:
     """Polls the outbox every ``interval_s`` and sends due rows one by one, in id order."""
@@ -46,9 +54,14 @@ class OutboxSender:
         database_url: Optional[str] = None,
         interval_s: float = 2.0,
         on_blocked: Optional[Callable[[str], None]] = None,
+        kind_senders: Optional[Mapping[str, KindSender]] = None,
+        on_outcome: Optional[OutcomeListener] = None,
     ) -> None:
         self.bot = bot
         self.on_blocked = on_blocked
+        self.kind_senders = dict(kind_senders or {})
+        self.on_outcome = on_outcome
+        self._wake = asyncio.Event()
         self.database_url = database_url
         self.interval_s = interval_s
         self._task: Optional[asyncio.Task[None]] = None
@@ -95,10 +108,17 @@ class OutboxSender:
                 raise
             except Exception:  # database down, etc.: log and try again later
                 logger.warning("outbox: delivery round failed", exc_info=True)
+            waits = [asyncio.ensure_future(self._stopping.wait()), asyncio.ensure_future(self._wake.wait())]
             try:
-                await asyncio.wait_for(self._stopping.wait(), self.interval_s)
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait(waits, timeout=self.interval_s, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
+            self._wake.clear()
+
+    def poke(self) -> None:
+        """Deliver now: a producer has just queued something (call from the bot's event loop)."""
+        self._wake.set()
 
     def _in_transaction(self, work: Callable[..., Any], *args: Any) -> Any:
         with sessions(self.database_url).begin() as session:
@@ -129,13 +149,33 @@ class OutboxSender:
         return delivered
 
     async def _send(self, message: OutgoingMessage) -> None:
+        """Send one message and tell ``on_outcome`` how it ended."""
+        try:
+            await self._send_mapped(message)
+        except SendFailed as failure:
+            await self._report(message, failure.outcome, failure)
+            raise
+        await self._report(message, Outcome.SENT, None)
+
+    async def _report(self, message: OutgoingMessage, outcome: Outcome, failure: Optional[SendFailed]) -> None:
+        if self.on_outcome is None:
+            return
+        try:
+            await self.on_outcome(message, outcome, failure)
+        except Exception:  # a confirmation is best effort; the delivery itself is decided
+            logger.warning("outbox: outcome listener failed for row %s", message.id, exc_info=True)
+
+    async def _send_text(self, message: OutgoingMessage) -> None:
+        chunks = split_text(message.text) or ["…"]
+        markup = InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
+        for index, chunk in enumerate(chunks):
+            await self.bot.send_message(chat_id=int(message.telegram_user_id), text=chunk,
+                                        reply_markup=markup if index == len(chunks) - 1 else None)
+
+    async def _send_mapped(self, message: OutgoingMessage) -> None:
         """Send one message; Telegram's errors become :class:`gradbot.outbox.SendFailed`."""
         try:
-            chunks = split_text(message.text) or ["…"]
-            markup = InlineKeyboardMarkup.de_json(message.reply_markup, self.bot) if message.reply_markup else None
-            for index, chunk in enumerate(chunks):
-                await self.bot.send_message(chat_id=int(message.telegram_user_id), text=chunk,
-                                            reply_markup=markup if index == len(chunks) - 1 else None)
+            await self.kind_senders.get(message.kind, self._send_text)(message)
         except Forbidden as exc:
             logger.info("outbox: row %s skipped, the user blocked the bot", message.id)
             if self.on_blocked is not None:

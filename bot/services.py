@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
+from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
-from bot.replies import CallbackCodec
+from bot.replies import CallbackCodec, Turn
 from bot.storage import ConversationStore
+
+if TYPE_CHECKING:
+    from bot.handoff.desk import HandoffDesk
 
 _KEY = "services"
 
@@ -29,6 +33,9 @@ class BotServices:
     outbox_interval_s: float = 2.0
     outbox_sender: Optional[OutboxSender] = None  # running between start and stop
     stats: dict[str, int] = field(default_factory=lambda: {"rasa_unavailable": 0, "turns": 0})
+    handoff: Optional["HandoffDesk"] = None  # the staff inbox, when TELEGRAM_STAFF_CHAT_ID is set (bot.handoff)
+    # private chats: may change a turn before it is sent, or take it over (None); see bot.handoff
+    after_turn: Optional[Callable[[Update, Any, Turn], Awaitable[Optional[Turn]]]] = None
 
     @property
     def use_database(self) -> bool:

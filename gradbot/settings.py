@@ -36,6 +36,11 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
 
 
+def _env_optional_int(name: str) -> int | None:
+    raw = _env(name, "")
+    return _env_int(name, 0) if raw else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """The assistant's configuration; see README "Configuration" for each variable."""
@@ -60,6 +65,7 @@ class Settings:
     telegram_webhook_listen: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"))
     telegram_webhook_port: int = field(default_factory=lambda: _env_int("TELEGRAM_WEBHOOK_PORT", 8443))
     telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
+    telegram_staff_chat_id: int | None = field(default_factory=lambda: _env_optional_int("TELEGRAM_STAFF_CHAT_ID"))
     kb_reload_interval_s: float = field(default_factory=lambda: _env_float("KB_RELOAD_SECONDS", 2.0))
     bind_code_ttl_hours: int = field(default_factory=lambda: _env_int("BIND_CODE_TTL_HOURS", 24))
     conversation_retention_days: int = field(default_factory=lambda: _env_int("CONVERSATION_RETENTION_DAYS", 180))

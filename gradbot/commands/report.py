@@ -66,6 +66,7 @@ def _report(args: argparse.Namespace) -> int:
     from gradbot.reporting.analysis import build_report
     from gradbot.reporting.data import load_messages
     from gradbot.reporting.export import write_unanswered_csv
+    from gradbot.reporting.handoff import load_handoff_figures
     from gradbot.reporting.kb_status import held_back_now, held_back_text
     from gradbot.reporting.render import render_html
     from gradbot.reporting.review import load_decisions, review_groups
@@ -82,7 +83,8 @@ def _report(args: argparse.Namespace) -> int:
     report.groups = [g.group for g in pending]
     out = args.out or settings.project_root / "build" / f"report-{period.start}_{period.end}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None), encoding="utf-8")
+    handoff = load_handoff_figures(period, policies_dir=settings.policies_dir)
+    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, handoff=handoff), encoding="utf-8")
     print(f"{period.start} – {period.end}: {report.message_count} messages, "
           f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups"
           + (f" ({len(done)} more groups already decided in gradbot review)" if done else ""))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -46,7 +47,12 @@ BEIJING = timezone(timedelta(hours=8))
 
 LEVELS = ("undergraduate", "master", "doctor")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
-OUTBOX_KINDS = ("case_status",)  # a new kind of message (handoff relay, reminder) is added here and in a migration
+# a new kind of message (e.g. a reminder) is added here and in a migration; "handoff" is a
+# text to a student about their ticket, "handoff_copy" a staff message copied to the student
+OUTBOX_KINDS = ("case_status", "handoff", "handoff_copy")
+TICKET_STATUSES = ("open", "closed", "cancelled")
+TICKET_CLOSE_REASONS = ("staff", "student", "topic_closed")
+TICKET_MESSAGE_KINDS = ("card", "student", "staff", "notice")
 
 
 def one_of(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
@@ -198,6 +204,75 @@ class HandoffRequest(Base):
     level = Column(String(16), nullable=True)
     text = Column(Text, nullable=False, default="")
     handled = Column(Boolean, nullable=False, default=False)
+
+
+class Ticket(Base):
+    """A student's request for a person, handled by staff in the staff group (see :mod:`gradbot.handoff`).
+
+    At most one ``open`` ticket per Telegram user: a partial unique index the database
+    enforces (SQLite and PostgreSQL), so two quick requests can never open two. Its place in
+    the staff group is ``staff_chat_id`` + ``thread_id`` (the forum topic; NULL in a group
+    without topics) and ``card_message_id``. ``claimed_by``/``closed_by`` are staff display
+    names, shown only in the staff group.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(one_of("status", TICKET_STATUSES), name="status"),
+        CheckConstraint(one_of("close_reason", TICKET_CLOSE_REASONS, nullable=True), name="close_reason"),
+        CheckConstraint("rating IS NULL OR rating IN (-1, 1)", name="rating"),
+        Index("uq_tickets_open_user", "telegram_user_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_tickets_staff_thread", "staff_chat_id", "thread_id"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    telegram_user_id = Column(String(64), nullable=False)
+    student_id = Column(String(32), nullable=True)  # the bound student when the ticket opened
+    status = Column(String(16), nullable=False, default="open")
+    subject = Column(String(64), nullable=False, default="")  # e.g. 签约与派遣 (the topic's subject)
+    kb_topic = Column(String(40), nullable=True)  # e.g. dispatch
+    question = Column(Text, nullable=False, default="")
+    english = Column(Boolean, nullable=False, default=False)  # the student writes in English
+    opened_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    outside_hours = Column(Boolean, nullable=False, default=False)
+    staff_chat_id = Column(String(32), nullable=True)
+    thread_id = Column(Integer, nullable=True)
+    card_message_id = Column(Integer, nullable=True)
+    claimed_by = Column(String(100), nullable=True)
+    claimed_at = Column(DateTime, nullable=True)
+    first_reply_at = Column(DateTime, nullable=True)  # the first staff message relayed to the student
+    reminded_at = Column(DateTime, nullable=True)  # the unclaimed reminder
+    digested_at = Column(DateTime, nullable=True)  # listed in the morning digest
+    closed_at = Column(DateTime, nullable=True)
+    closed_by = Column(String(100), nullable=True)
+    close_reason = Column(String(16), nullable=True)
+    rating = Column(SmallInteger, nullable=True)  # the student's 👍 1 / 👎 -1 after closing
+    rated_at = Column(DateTime, nullable=True)
+
+
+class TicketMessage(Base):
+    """A message of a ticket in the staff group, linked to the student's chat when relayed.
+
+    ``kind``: ``card``, ``student`` (copied from the student), ``staff`` (an answer copied
+    to the student), ``notice`` (the bot's own note in the topic). A staff Reply to any of
+    them finds the ticket (groups without topics).
+    """
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", TICKET_MESSAGE_KINDS), name="kind"),
+        Index("ix_ticket_messages_staff_message", "staff_chat_id", "staff_message_id"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)
+    staff_chat_id = Column(String(32), nullable=True)
+    staff_message_id = Column(Integer, nullable=True)
+    student_message_id = Column(Integer, nullable=True)
+    text = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class ConversationMessage(Base):

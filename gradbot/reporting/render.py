@@ -14,6 +14,7 @@ from datetime import datetime
 from gradbot.db.models import BEIJING
 from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Figures, Report, picked_entry
 from gradbot.reporting.data import LoggedMessage
+from gradbot.reporting.handoff import HandoffFigures, handoff_section
 from gradbot.reporting.kb_status import held_back_html, held_back_now
 from gradbot.reporting.plots import legend_html, messages_per_day_svg, messages_per_hour_svg
 
@@ -228,7 +229,7 @@ def _feedback_mark(message: LoggedMessage) -> str:
     return {1: " 👍 有用", -1: ' <span class="down">👎 没用</span>'}.get(message.feedback or 0, "")
 
 
-def sections(report: Report, csv_name: str | None = None) -> list[str]:
+def sections(report: Report, csv_name: str | None = None, handoff: HandoffFigures | None = None) -> list[str]:
     """The page's sections in order; a new part of the report is one more entry here."""
     return [
         section("概览", _summary(report)),
@@ -243,11 +244,14 @@ def sections(report: Report, csv_name: str | None = None) -> list[str]:
         section("下一步该补充什么：未能回答或被点“没用”的问题（按主题分组）", _groups(report, csv_name)),
         section("反问确认后学生选了什么", _clarifications(report)),
         section("转人工之前学生问了什么", _handoff_threads(report)),
+        handoff_section(handoff) if handoff is not None else "",
     ]
 
 
-def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None) -> str:
-    """The whole page for ``report``; ``generated_at`` is shown in Beijing time (default: now)."""
+def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None,
+                handoff: HandoffFigures | None = None) -> str:
+    """The whole page for ``report`` (with the staff-handoff section when ``handoff`` is given);
+    ``generated_at`` is shown in Beijing time (default: now)."""
     period = f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"
     moment = generated_at or datetime.now(BEIJING)
     if moment.tzinfo is not None:
@@ -261,4 +265,4 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
         body = ('<p class="empty">该时间段内没有对话记录（没有学生消息）。请检查日期范围，'
                 "或确认 Telegram 机器人正在运行并写入对话记录。</p>")
         return head + body + "</body></html>"
-    return head + "".join(sections(report, csv_name)) + "</body></html>"
+    return head + "".join(sections(report, csv_name, handoff)) + "</body></html>"

@@ -189,3 +189,39 @@ async def test_reply_markup_goes_with_the_last_part(api, settings, bot_db):
     calls = [c for c in api.calls_of("sendMessage") if c.params.get("chat_id") == 409]
     assert len(calls) == 2 and "reply_markup" not in calls[0].params
     assert calls[1].params["reply_markup"] == markup
+
+
+async def test_kind_sender_outcome_listener_and_poke(api, bot_db):
+    """A kind with its own send function; the listener hears each outcome; poke sends at once."""
+    from telegram import Bot
+
+    from bot.outbox_sender import OutboxSender
+    from gradbot.outbox import Outcome
+    from tests.support.fake_bot_api import TOKEN
+
+    heard: list[tuple[str, Outcome, bool]] = []
+    copied: list[int] = []
+
+    async def copy(message) -> None:
+        copied.append(message.id)
+        await bot.send_message(int(message.telegram_user_id), "copy of " + message.text)
+
+    async def listen(message, outcome, failure) -> None:
+        heard.append((message.text, outcome, bool(failure and failure.recipient_blocked)))
+
+    api.block(502)
+    async with Bot(TOKEN, base_url=api.base_url) as bot:
+        sender = OutboxSender(bot, bot_db, interval_s=30.0, kind_senders={"handoff_copy": copy}, on_outcome=listen)
+        sender.start()
+        await asyncio.sleep(0.2)  # the first round found nothing; the next is 30 s away
+        a = queue(bot_db, 501, "answer", student_id=None, kind="handoff_copy")
+        b = queue(bot_db, 502, "to a blocked user", student_id=None, kind="handoff_copy")
+        c = queue(bot_db, 501, "closing text", student_id=None, kind="handoff")
+        sender.poke()
+        await wait_status(bot_db, c, "sent", timeout=3.0)
+        await sender.stop()
+    assert copied == [a, b]
+    assert api.texts_to(501) == ["copy of answer", "closing text"]
+    assert row(bot_db, b).status == "skipped"
+    assert heard == [("answer", Outcome.SENT, False), ("to a blocked user", Outcome.SKIPPED, True),
+                     ("closing text", Outcome.SENT, False)]

@@ -8,6 +8,15 @@ that ``getUpdates`` then hands out (long-polling with ``offset`` and ``timeout``
 Failure injection: :meth:`FakeBotApi.block` makes ``sendMessage`` to a chat answer 403
 "Forbidden: bot was blocked by the user"; :meth:`fail_next` makes the next calls of a
 method fail with any status.
+
+Staff groups (the handoff): :meth:`FakeBotApi.add_group` makes a supergroup with or
+without topics (``getChat``); ``createForumTopic``, ``editForumTopic``,
+``closeForumTopic``, ``reopenForumTopic``, ``copyMessage`` and ``setMessageReaction``
+work on it, messages carry ``message_thread_id``, and :meth:`FakeBotApi.delete_topic`
+deletes a topic as staff would (sending into it then fails with "message thread not
+found"). Every injected or sent message is kept, so copies carry the original content;
+:meth:`FakeBotApi.received` lists what reached a chat (sent and copied).
+:func:`group_message` builds staff messages (in a topic, as a Reply, anonymous).
 """
 
 from __future__ import annotations
@@ -67,6 +76,10 @@ class FakeBotApi:
         self.ignore_poll_timeout = False  # True: getUpdates answers at once, as a minimal stand-in might
         self.get_updates_count = 0
         self.short_results = False  # True: sent/edited messages are answered with only their message_id
+        self.groups: dict[int, dict[str, Any]] = {}  # chat id -> {"title", "is_forum", "topics": {thread: {...}}}
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message id) -> message
+        self._received: dict[int, list[dict[str, Any]]] = {}  # chat id -> messages sent or copied there
+        self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
 
     # --- server lifecycle ------------------------------------------------------------------
 
@@ -112,10 +125,35 @@ class FakeBotApi:
         """Queue an update (its ``update_id`` is assigned here) for ``getUpdates``."""
         update = dict(update)
         update["update_id"] = next(self._update_ids)
+        for key in ("message", "edited_message"):
+            body = update.get(key)
+            if body:
+                self.messages[(int(body["chat"]["id"]), int(body["message_id"]))] = body
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
         return update
+
+    def add_group(self, chat_id: int, *, forum: bool = True, title: str = "就创中心老师") -> None:
+        """A supergroup the bot administers (topics on when ``forum``)."""
+        self.groups[chat_id] = {"title": title, "is_forum": forum, "topics": {}}
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Staff deleted a topic by hand (bots get no event for it)."""
+        self.groups[chat_id]["topics"][thread_id]["deleted"] = True
+
+    def topics(self, chat_id: int) -> dict[int, dict[str, Any]]:
+        return self.groups[chat_id]["topics"]
+
+    def received(self, chat_id: int, thread_id: Optional[int] = None) -> list[dict[str, Any]]:
+        """Messages the bot sent or copied to a chat (in one topic when ``thread_id``), in order."""
+        got = self._received.get(chat_id, [])
+        return [m for m in got if thread_id is None or m.get("message_thread_id") == thread_id]
+
+    async def wait_received(self, chat_id: int, count: int = 1, timeout: float = 5.0,
+                            thread_id: Optional[int] = None) -> list[dict[str, Any]]:
+        await self.wait_for(lambda: len(self.received(chat_id, thread_id)) >= count, timeout)
+        return self.received(chat_id, thread_id)
 
     def new_update_id(self) -> int:
         return next(self._update_ids)
@@ -166,6 +204,10 @@ class FakeBotApi:
                 self.calls.append(call)
                 if method == "sendMessage" and call.ok:
                     self._delivered.setdefault(int(params["chat_id"]), []).append(call)
+                if method in ("sendMessage", "copyMessage") and call.ok and isinstance(body.get("result"), dict):
+                    sent = self.messages.get((int(params["chat_id"]), body["result"]["message_id"]))
+                    if sent is not None:
+                        self._received.setdefault(int(params["chat_id"]), []).append(sent)
                 self._changed.notify_all()
         return web.json_response(body, status=status)
 
@@ -223,10 +265,95 @@ class FakeBotApi:
         if len(text) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
         _check_markup(params.get("reply_markup"))
-        message = self._bot_message(chat_id, text)
+        thread = self._thread(chat_id, params.get("message_thread_id"))
+        message = self._bot_message(chat_id, text, thread_id=thread)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        self._reply_to(message, params)
         return message
+
+    def _reply_to(self, message: dict[str, Any], params: dict[str, Any]) -> None:
+        target = (params.get("reply_parameters") or {}).get("message_id")
+        original = self.messages.get((int(params["chat_id"]), int(target))) if target else None
+        if original is not None:
+            message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
+
+    def _thread(self, chat_id: int, thread_id: Any) -> Optional[int]:
+        """The topic a message goes to; 400 as Telegram answers for a deleted one."""
+        group = self.groups.get(chat_id)
+        if thread_id is None or group is None or not group["is_forum"]:
+            return None
+        topic = group["topics"].get(int(thread_id))
+        if topic is None or topic.get("deleted"):
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return int(thread_id)
+
+    def _topic(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.groups.get(int(params["chat_id"]))
+        if group is None:
+            raise _ApiError(400, "Bad Request: chat not found")
+        if not group["is_forum"]:
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        topic = group["topics"].get(int(params["message_thread_id"]))
+        if topic is None or topic.get("deleted"):
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return topic
+
+    async def _m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        group = self.groups.get(chat_id)
+        if group is not None:
+            return {**chat(chat_id, group["title"], forum=group["is_forum"]), "accent_color_id": 0, "max_reaction_count": 11}
+        if chat_id > 0:
+            return {**chat(chat_id), "accent_color_id": 0, "max_reaction_count": 11}
+        raise _ApiError(400, "Bad Request: chat not found")
+
+    async def _m_createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.groups.get(int(params["chat_id"]))
+        if group is None:
+            raise _ApiError(400, "Bad Request: chat not found")
+        if not group["is_forum"]:
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        name = params.get("name", "")
+        if not 1 <= len(name) <= 128:
+            raise _ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        thread_id = next(self._message_ids)  # the topic's id is its creation message's id
+        group["topics"][thread_id] = {"name": name, "closed": False, "deleted": False}
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
+    async def _m_editForumTopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        if params.get("name"):
+            topic["name"] = params["name"]
+        return True
+
+    async def _m_closeForumTopic(self, params: dict[str, Any]) -> bool:
+        self._topic(params)["closed"] = True
+        return True
+
+    async def _m_reopenForumTopic(self, params: dict[str, Any]) -> bool:
+        self._topic(params)["closed"] = False
+        return True
+
+    async def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        original = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])))
+        if original is None:
+            raise _ApiError(400, "Bad Request: message to copy not found")
+        if chat_id in self.blocked_chats:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        thread = self._thread(chat_id, params.get("message_thread_id"))
+        content = {k: v for k, v in original.items() if k not in _ENVELOPE}
+        copy = self._bot_message(chat_id, "", thread_id=thread)
+        copy.pop("text")
+        copy.update(content)
+        self._reply_to(copy, params)
+        return {"message_id": copy["message_id"]}
+
+    async def _m_setMessageReaction(self, params: dict[str, Any]) -> bool:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        self.reactions[key] = list(params.get("reaction") or [])
+        return True
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         _check_markup(params.get("reply_markup"))
@@ -277,16 +404,27 @@ class FakeBotApi:
     async def _m_logOut(self, params: dict[str, Any]) -> bool:
         return True
 
-    def _bot_message(self, chat_id: int, text: str, message_id: Optional[int] = None) -> dict[str, Any]:
+    def _bot_message(self, chat_id: int, text: str, message_id: Optional[int] = None,
+                     thread_id: Optional[int] = None) -> dict[str, Any]:
         if self.short_results:  # what a hand-written stand-in might answer
             return {"message_id": message_id or next(self._message_ids)}
-        return {
+        group = self.groups.get(chat_id)
+        message = {
             "message_id": message_id or next(self._message_ids),
             "date": int(time.time()),
-            "chat": chat(chat_id),
+            "chat": chat(chat_id, group["title"], forum=group["is_forum"]) if group else chat(chat_id),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "就创助手", "username": BOT_USERNAME},
             "text": text,
         }
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        if message_id is None:
+            self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+
+_ENVELOPE = {"message_id", "date", "chat", "from", "sender_chat", "message_thread_id", "is_topic_message",
+             "reply_to_message", "edit_date", "forward_origin", "author_signature"}
 
 
 class _ApiError(Exception):
@@ -345,10 +483,42 @@ def user(user_id: int, first_name: str = "同学") -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "zh-hans"}
 
 
-def chat(chat_id: int, title: str = "就业交流群") -> dict[str, Any]:
+def chat(chat_id: int, title: str = "就业交流群", forum: bool = False) -> dict[str, Any]:
     if chat_id < 0:
-        return {"id": chat_id, "type": "supergroup", "title": title}
+        return {"id": chat_id, "type": "supergroup", "title": title, **({"is_forum": True} if forum else {})}
     return {"id": chat_id, "type": "private", "first_name": "同学"}
+
+
+ANONYMOUS_ADMIN = 1087968824  # GroupAnonymousBot
+
+
+def group_message(chat_id: int, user_id: int, text: Optional[str] = None, *, thread_id: Optional[int] = None,
+                  reply_to: Optional[dict[str, Any]] = None, forum: bool = True, anonymous: bool = False,
+                  first_name: str = "王老师", **content: Any) -> dict[str, Any]:
+    """``{"message": ...}`` from a staff member in a group: in topic ``thread_id`` (with
+    Telegram's implicit reply to the topic's creation), as a Reply to ``reply_to``, or sent
+    as the group by an anonymous admin (``sender_chat`` and the GroupAnonymousBot user)."""
+    body: dict[str, Any] = {
+        "message_id": next(_msg_ids), "date": int(time.time()), "chat": chat(chat_id, "就创中心老师", forum=forum),
+        "from": {"id": ANONYMOUS_ADMIN, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+        if anonymous else {**user(user_id, first_name), "language_code": "zh-hans"},
+    }
+    if anonymous:
+        body["sender_chat"] = chat(chat_id, "就创中心老师", forum=forum)
+    if text is not None:
+        body["text"] = text
+        if text.startswith("/"):
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(text.split()[0])}]
+    if thread_id is not None:
+        body.update(message_thread_id=thread_id, is_topic_message=True)
+        body["reply_to_message"] = reply_to or {
+            "message_id": thread_id, "date": int(time.time()), "chat": chat(chat_id, "就创中心老师", forum=forum),
+            "message_thread_id": thread_id, "forum_topic_created": {"name": "topic", "icon_color": 7322096},
+        }
+    elif reply_to is not None:
+        body["reply_to_message"] = reply_to
+    body.update(content)
+    return {"message": body}
 
 
 def message(user_id: int, chat_id: Optional[int] = None, **content: Any) -> dict[str, Any]:
