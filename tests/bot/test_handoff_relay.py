@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_application, running_bot
+from bot.services import of_application
 from gradbot.db.engine import sessions
 from gradbot.db.models import OutboxMessage, Ticket
 from gradbot.handoff import texts
@@ -55,7 +56,7 @@ def settings(settings, api, policies):  # noqa: F811 - extends tests/bot/conftes
 
 async def start_bot(settings, clock):
     application = build_application(settings, outbox_interval_s=0.1)
-    application.bot_data["handoff"].clock = clock
+    of_application(application).handoff.clock = clock
     return application
 
 
@@ -231,7 +232,7 @@ async def test_outside_hours_quiet_next_opening_digest_and_reminder(api, rasa, a
     quiet = [c for c in api.calls if c.method in ("sendMessage", "copyMessage") and int(c.params["chat_id"]) == STAFF]
     assert quiet and all(c.params.get("disable_notification") is True for c in quiet)
 
-    desk = app.bot_data["handoff"]
+    desk = of_application(app).handoff
     await desk.tick()  # still closed: nothing
     clock.now = datetime(2026, 11, 30, 0, 5, tzinfo=timezone.utc)  # Monday 08:05
     await asyncio.gather(desk.tick(), desk.tick())  # e.g. the background round and another at once
@@ -313,7 +314,7 @@ async def test_student_photo_is_copied_into_the_topic(api, rasa, app):
 
 
 async def test_two_quick_requests_open_one_ticket_and_one_topic(api, rasa, app, bot_db):
-    desk = app.bot_data["handoff"]
+    desk = of_application(app).handoff
     results = await asyncio.gather(*(desk.open_ticket("399", english=False, source="command") for _ in range(3)))
     assert [created for _, created in results].count(True) == 1
     assert len({ticket.id for ticket, _ in results}) == 1
