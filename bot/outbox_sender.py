@@ -28,7 +28,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.replies import split_text
-from gradbot import outbox
+from gradbot import outbox, preferences
 from gradbot.db.engine import sessions
 from gradbot.outbox import Outcome, OutgoingMessage, SendFailed
 
@@ -110,14 +110,14 @@ class OutboxSender:
         """Send every pending row (in batches, oldest first); the number sent."""
         delivered = 0
         while not self._stopping.is_set():
-            ids = await asyncio.to_thread(self._in_transaction, outbox.pending_ids, BATCH_SIZE)
+            ids = await asyncio.to_thread(self._in_transaction, self._due_ids)
             if not ids:
                 break
             for row_id in ids:
                 if self._stopping.is_set():
                     break
                 self._in_flight = asyncio.ensure_future(
-                    outbox.deliver(sessions(self.database_url), row_id, self._send)
+                    outbox.deliver(sessions(self.database_url), row_id, self._send, check=self.check)
                 )
                 try:
                     if await asyncio.shield(self._in_flight) is Outcome.SENT:
@@ -127,6 +127,12 @@ class OutboxSender:
                     if self._in_flight is not None and self._in_flight.done():
                         self._in_flight = None
         return delivered
+
+    check = staticmethod(preferences.outbox_skip_reason)  # the student may have turned such messages off
+
+    def _due_ids(self, session: Any) -> list[int]:
+        """The next rows this sender delivers (campaign reminders have their own, slower loop)."""
+        return outbox.pending_ids(session, BATCH_SIZE, exclude_kinds=("campaign",))
 
     async def _send(self, message: OutgoingMessage) -> None:
         """Send one message; Telegram's errors become :class:`gradbot.outbox.SendFailed`."""

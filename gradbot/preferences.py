@@ -9,12 +9,15 @@ everything on, Chinese unless the student's Telegram client is set to another la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gradbot.db.models import StudentPreference, utcnow
+
+if TYPE_CHECKING:  # gradbot.outbox imports the cases package; only the type is needed here
+    from gradbot.outbox import OutgoingMessage
 
 SETTINGS = ("reminders", "status_notifications")
 _CHUNK = 500
@@ -86,3 +89,15 @@ def wants(session: Session, student_id: str, setting: str) -> bool:
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}")
     return bool(getattr(get(session, student_id), setting))
+
+
+_SETTING_OF_KIND = {"case_status": "status_notifications", "campaign": "reminders"}
+
+
+def outbox_skip_reason(session: Session, message: "OutgoingMessage") -> str | None:
+    """For :func:`gradbot.outbox.deliver`'s ``check``: why a student's row must not go out now
+    (they turned such messages off since it was queued), or None."""
+    setting = _SETTING_OF_KIND.get(message.kind)
+    if setting is None or message.student_id is None or wants(session, message.student_id, setting):
+        return None
+    return f"muted: the student turned {setting.replace('_', ' ')} off"

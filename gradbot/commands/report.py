@@ -51,6 +51,7 @@ def run_report(args: argparse.Namespace) -> int:
     from gradbot.reporting.analysis import build_report
     from gradbot.reporting.data import load_messages
     from gradbot.reporting.export import write_unanswered_csv
+    from gradbot.reporting.campaigns import load_campaign_counts
     from gradbot.reporting.render import render_html
     from gradbot.settings import get_settings
 
@@ -61,7 +62,8 @@ def run_report(args: argparse.Namespace) -> int:
     report = build_report(messages, period, kb)
     out = args.out or settings.project_root / "build" / f"report-{period.start}_{period.end}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None), encoding="utf-8")
+    campaigns = load_campaign_counts(period.utc_bounds())
+    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, campaigns=campaigns), encoding="utf-8")
     print(f"{period.start} – {period.end}: {report.message_count} messages, "
           f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups")
     print(f"report: {out}")

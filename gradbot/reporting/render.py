@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Sequence
 
+from gradbot.reporting.campaigns import CampaignCounts
+from gradbot.reporting.campaigns import render_html as campaigns_html
 from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Report
 from gradbot.reporting.plots import messages_per_day_svg, messages_per_hour_svg
 
@@ -105,8 +108,9 @@ def _groups(report: Report, csv_name: str | None) -> str:
     return "".join(parts)
 
 
-def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None) -> str:
-    """The whole page for ``report``."""
+def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None,
+                campaigns: Sequence[CampaignCounts] = ()) -> str:
+    """The whole page for ``report`` (with the reminder campaigns of the period)."""
     period = f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     head = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -117,7 +121,7 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
     if report.message_count == 0:
         body = ('<p class="empty">该时间段内没有对话记录（没有学生消息）。请检查日期范围，'
                 "或确认 Telegram 机器人正在运行并写入对话记录。</p>")
-        return head + body + "</body></html>"
+        return head + body + campaigns_html(campaigns) + "</body></html>"
     body = "".join([
         "<h2>概览</h2>", _summary(report),
         "<h2>每日消息数</h2>",
@@ -129,4 +133,4 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
         "<h2>回答最多的知识库条目</h2>", _top_entries(report),
         "<h2>下一步该补充什么：未能回答或被点“没用”的问题（按相似度分组）</h2>", _groups(report, csv_name),
     ])
-    return head + body + "</body></html>"
+    return head + body + campaigns_html(campaigns) + "</body></html>"
