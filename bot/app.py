@@ -4,7 +4,8 @@
 ``settings.telegram_webhook_url`` is set, and stops cleanly on SIGINT/SIGTERM.
 :func:`running_bot` does the same inside an already running event loop (tests,
 benchmarks). On start (``post_init``) the bot migrates the database, publishes its
-command menu and starts the outbox sender; on stop it finishes the notification in hand.
+command menu and starts the outbox sender and the (slower) campaign sender; on stop they
+finish the message in hand.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 import secrets
 import threading
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
+from datetime import datetime
+from typing import AsyncIterator, Callable, Optional
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -30,13 +32,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers, texts
+from bot import handlers, preferences, texts
 from bot.bot_api import build_bot, is_loopback_url, wait_for_bot_api
+from bot.campaign_sender import CampaignSender
 from bot.ordering import PerChatUpdateProcessor
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
 from bot.replies import CallbackCodec
 from bot.storage import ConversationStore
+from gradbot.campaigns.schedule import QuietHours
 from gradbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ def build_application(
     use_database: bool = True,
     outbox_interval_s: float = 2.0,
     max_concurrent_updates: int = 256,
+    campaign_clock: Optional[Callable[[], datetime]] = None,
 ) -> Application:
     """The bot application, not started. ``rasa_client`` defaults to one for ``settings.rasa_url``.
 
@@ -94,6 +99,9 @@ def build_application(
     application.bot_data["use_database"] = use_database
     application.bot_data["database_url"] = database_url
     application.bot_data["outbox_interval_s"] = outbox_interval_s
+    application.bot_data["campaign_options"] = dict(  # the reminder loop (bot/campaign_sender.py)
+        rate_per_s=settings.campaign_rate_per_s, quiet=QuietHours.parse(settings.campaign_quiet_hours),
+        busy=lambda: processor.active_chats > 0, **({"clock": campaign_clock} if campaign_clock else {}))
     _add_handlers(application)
     return application
 
@@ -101,6 +109,7 @@ def build_application(
 def _add_handlers(application: Application) -> None:
     new = filters.UpdateType.MESSAGE  # commands are not re-run when edited
     both = filters.UpdateType.MESSAGES  # new and edited messages (not channel posts)
+    preferences.add_handlers(application)  # /settings, /mute and their buttons first
     application.add_handler(CommandHandler("start", handlers.start, filters=new))
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
     application.add_handler(CommandHandler("status", handlers.status, filters=new))
@@ -123,7 +132,7 @@ async def _post_init(application: Application) -> None:
     if application.bot.username:
         services.bot_username = application.bot.username
     try:
-        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS + preferences.COMMANDS])
     except Exception:  # the menu is a convenience; answering matters more
         logger.warning("could not set the command menu", exc_info=True)
     if not application.bot_data["use_database"]:
@@ -142,13 +151,19 @@ async def _post_init(application: Application) -> None:
     )
     sender.start()
     application.bot_data["outbox_sender"] = sender
+    campaigns = CampaignSender(application.bot, application.bot_data["database_url"],
+                               interval_s=application.bot_data["outbox_interval_s"],
+                               on_blocked=services.store.forget_reachable, **application.bot_data["campaign_options"])
+    campaigns.start()
+    application.bot_data["campaign_sender"] = campaigns
 
 
 async def _post_stop(application: Application) -> None:
     """The bot can still send here: let the outbox finish the notification in hand."""
-    sender: Optional[OutboxSender] = application.bot_data.pop("outbox_sender", None)
-    if sender is not None:
-        await sender.stop()
+    for name in ("campaign_sender", "outbox_sender"):
+        sender: Optional[OutboxSender] = application.bot_data.pop(name, None)
+        if sender is not None:
+            await sender.stop()
 
 
 async def _post_shutdown(application: Application) -> None:

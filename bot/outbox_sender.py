@@ -114,8 +114,8 @@ class OutboxSender:
             if not ids:
                 break
             for row_id in ids:
-                if self._stopping.is_set():
-                    break
+                if self._stopping.is_set() or not await self._ready_to_send():
+                    return delivered
                 self._in_flight = asyncio.ensure_future(
                     outbox.deliver(sessions(self.database_url), row_id, self._send, check=self.check)
                 )
@@ -129,6 +129,10 @@ class OutboxSender:
         return delivered
 
     check = staticmethod(preferences.outbox_skip_reason)  # the student may have turned such messages off
+
+    async def _ready_to_send(self) -> bool:
+        """Called before each row; a subclass may pace here, or return False to end the round."""
+        return True
 
     def _due_ids(self, session: Any) -> list[int]:
         """The next rows this sender delivers (campaign reminders have their own, slower loop)."""
