@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "gradbot.commands.run",
     "gradbot.commands.cases",
     "gradbot.commands.report",
+    "gradbot.commands.notify",
 )
 
 

@@ -1,7 +1,8 @@
 """Checks behind ``gradbot kb check``: the loader's errors plus advice for staff.
 
 Besides syntax and schema errors (from :mod:`.loader`), it warns about entries not
-checked for ``stale_days``, questions that are nearly the same under two ids, and,
+checked for ``stale_days``, questions that are nearly the same under two ids, deadlines
+that have passed, and,
 with a model, questions the NLU sends to another topic.
 """
 
@@ -11,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gradbot.knowledge.deadlines import passed_deadlines
 from gradbot.knowledge.loader import load_directory, topic_files
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
@@ -84,7 +86,7 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
 def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
     """Every problem of a policies directory."""
     kb, problems = load_directory(Path(directory))
-    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
+    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb) + passed_deadlines(kb)
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

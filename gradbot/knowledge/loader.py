@@ -24,6 +24,7 @@ from gradbot.knowledge.schema import (
     KnowledgeBase,
     Problem,
 )
+from gradbot.knowledge.deadlines import parse_deadlines
 from gradbot.textnorm import normalize
 
 CONTACTS_FILE = "_contacts.yml"
@@ -208,6 +209,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
     if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
         problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
     keywords = text_list("keywords")
+    deadlines = parse_deadlines(fields["deadlines"][1], file, entry_id, problems) if "deadlines" in fields else ()
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
     assert updated is not None
@@ -222,6 +224,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         source=values["source"],
         updated=updated,
         keywords=keywords,
+        deadlines=deadlines,
         file=Path(file),
         line=_line(node),
     )
