@@ -11,6 +11,7 @@ on bad content: it returns the campaign (None when there are errors) and every
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -209,7 +210,9 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
 
     button = values.get("button") or None
     if button and button not in kb.entries:
-        problems.append(Problem(file, line_of("button"), f"unknown entry id '{button}' (no such entry in the knowledge base)"))
+        close = difflib.get_close_matches(button, list(kb.entries), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(Problem(file, line_of("button"), f"unknown entry id '{button}' (no such entry in the knowledge base{hint})"))
 
     audience = _parse_audience(fields["audience"][1], file, catalog, problems) if "audience" in fields else Audience()
     if audience == Audience() and not any("audience" in p.message for p in problems):

@@ -51,7 +51,7 @@ def _check(path: Path):  # type: ignore[no-untyped-def]
         print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
     errors = sum(p.severity == "error" for p in problems)
     if errors:
-        print(f"{path}: {errors} error(s); nothing was queued. 请按上面的行号修改后再试。", file=sys.stderr)
+        print(f"{path}: {errors} error(s); nothing was done. 请按上面的行号修改后再试。", file=sys.stderr)
         return None, None, None
     return campaign, catalog, kb
 
@@ -73,6 +73,7 @@ def run_preview(args: argparse.Namespace) -> int:
     from gradbot.db.engine import sessions, upgrade
     from gradbot.db.models import Campaign as CampaignRow
     from gradbot.db.models import CampaignRecipient, utcnow
+    from gradbot.cases.catalog import LEVEL_NAMES
     from gradbot.logsetup import mask_student_id
     from sqlalchemy import select
 
@@ -110,7 +111,7 @@ def run_preview(args: argparse.Namespace) -> int:
               f"(they are not queued again); new now: {sum(m.student_id not in done for m in wanted)}")
     for match in wanted[:EXAMPLES]:
         detail = f"{match.case_status}" if match.case_status else ""
-        print(f"  {mask_student_id(match.student_id)}  {match.level or '-'}  {match.college or '-'}  {detail}  ({match.language})")
+        print(f"  {mask_student_id(match.student_id)}  {LEVEL_NAMES.get(match.level or '', '-')}  {match.college or '-'}  {detail}  ({match.language})")
     if len(wanted) > EXAMPLES:
         print(f"  … and {len(wanted) - EXAMPLES} more")
     for language, title in (("zh", "中文"), ("en", "English")):
