@@ -129,3 +129,67 @@ async def test_blocked_student_is_counted_as_blocked(api, settings, bot_db, tmp_
         await asyncio.sleep(0.3)
     report = counts(bot_db, "2026-dispatch-pending")
     assert (report.sent, report.blocked) == (1, 1)
+
+
+# --- the checks at delivery time, without the bot ---------------------------------------------------
+
+def queued_rows(url):
+    from sqlalchemy import select
+
+    from gradbot.db.models import OutboxMessage
+    from gradbot.outbox import claim
+
+    with sessions(url).begin() as session:
+        ids = session.execute(select(OutboxMessage.id).order_by(OutboxMessage.id)).scalars().all()
+    with sessions(url).begin() as session:
+        return [claim(session, i) for i in ids]
+
+
+def test_a_student_who_no_longer_matches_muted_or_blocked_is_skipped(bot_db, tmp_path, catalog, kb):
+    from sqlalchemy import update
+
+    from gradbot.campaigns.delivery import BLOCKED, NO_LONGER_MATCHES, skip_reason
+    from gradbot.db.models import Case, TelegramBinding
+
+    now = beijing("2026-06-01 10:00")
+    (moved, _), (muted, _), (blocked, _), (fine, _) = add_students(bot_db, 700_000, 4)
+    send(bot_db, write_campaign(tmp_path), catalog, kb, now)
+    with sessions(bot_db).begin() as session:
+        session.execute(update(Case).where(Case.student_id == moved).values(status="学院已审核"))
+        preferences.update(session, muted, reminders=False)
+        session.execute(update(TelegramBinding).where(TelegramBinding.student_id == blocked).values(blocked=True))
+    with sessions(bot_db).begin() as session:
+        reasons = {m.student_id: skip_reason(session, m) for m in queued_rows(bot_db)}
+    assert reasons[moved] == NO_LONGER_MATCHES and reasons[blocked] == BLOCKED and reasons[fine] is None
+    assert reasons[muted].startswith("muted")
+
+
+def test_in_quiet_hours_only_urgent_rows_are_due(bot_db, tmp_path, catalog, kb):
+    from gradbot.campaigns.delivery import due_ids
+
+    day = beijing("2026-06-01 21:00")
+    add_students(bot_db, 800_000, 2)
+    normal = send(bot_db, write_campaign(tmp_path, "normal"), catalog, kb, day)  # due 21:00, still waiting at 22:30
+    urgent = send(bot_db, write_campaign(tmp_path, "urgent", extra="urgent: true\n"), catalog, kb, day)
+    with sessions(bot_db).begin() as session:
+        assert len(due_ids(session, day, quiet=False)) == normal.queued + urgent.queued == 4
+        assert len(due_ids(session, beijing("2026-06-01 22:30"), quiet=True)) == urgent.queued == 2
+
+
+async def test_a_reminder_interrupted_while_sending_is_failed_never_resent(api, settings, bot_db, tmp_path, catalog, kb):
+    from sqlalchemy import update
+
+    from gradbot.db.models import OutboxMessage
+
+    clock = Clock(beijing("2026-06-01 10:00"))
+    (_, crashed_chat), (_, other_chat) = add_students(bot_db, 900_000, 2)
+    send(bot_db, write_campaign(tmp_path), catalog, kb, clock())
+    with sessions(bot_db).begin() as session:  # a sender died after claiming this row (delivery unknown)
+        session.execute(update(OutboxMessage).where(OutboxMessage.telegram_user_id == str(crashed_chat))
+                        .values(status="sending", claimed_at=clock() - dt.timedelta(hours=1)))
+    async with running_bot(bot(settings, clock), settings):
+        await api.wait_for(lambda: campaign_texts(api, [other_chat])[other_chat] == 1, timeout=20)
+        await asyncio.sleep(0.3)
+    assert campaign_texts(api, [crashed_chat])[crashed_chat] == 0
+    report = counts(bot_db, "2026-dispatch-pending")
+    assert (report.sent, report.failed) == (1, 1)
