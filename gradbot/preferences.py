@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gradbot.db.models import StudentPreference, utcnow
@@ -75,8 +76,13 @@ def update(session: Session, student_id: str, **changes: object) -> Preferences:
         raise ValueError(f"unknown preference(s): {', '.join(sorted(unknown))}")
     row = session.get(StudentPreference, student_id)
     if row is None:
-        row = StudentPreference(student_id=student_id, reminders=True, status_notifications=True)
-        session.add(row)
+        try:
+            with session.begin_nested():  # another process may create the row at the same moment
+                row = StudentPreference(student_id=student_id, reminders=True, status_notifications=True)
+                session.add(row)
+        except IntegrityError:
+            row = session.execute(select(StudentPreference).where(StudentPreference.student_id == student_id)
+                                  .execution_options(populate_existing=True)).scalar_one()
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = utcnow()
