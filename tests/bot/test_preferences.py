@@ -100,9 +100,8 @@ async def test_the_client_language_is_remembered_for_pushed_messages(api, runnin
     update["message"]["from"]["language_code"] = "en"
     await api.inject(update)
     await api.wait_sent(user, 1)
-    for _ in range(100):
-        if prefs(bot_db, student).telegram_language == "en":
-            break
+    deadline = asyncio.get_running_loop().time() + 20
+    while prefs(bot_db, student).telegram_language != "en" and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
     assert prefs(bot_db, student).effective_language == "en"
 
@@ -122,7 +121,8 @@ async def test_a_queued_status_notification_is_skipped_once_turned_off(api, sett
         session.add(OutboxMessage(telegram_user_id=str(user), student_id=student, text="【办理进度更新】", kind="case_status"))
         preferences.update(session, student, status_notifications=False)
     async with running_bot(build_application(settings, outbox_interval_s=0.05), settings):
-        for _ in range(100):
+        deadline = asyncio.get_running_loop().time() + 20
+        while asyncio.get_running_loop().time() < deadline:
             with sessions(bot_db).begin() as session:
                 row = session.execute(select(OutboxMessage.status, OutboxMessage.last_error)).one()
             if row.status != "pending":
