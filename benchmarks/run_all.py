@@ -12,6 +12,7 @@ BENCHMARKS = (
     ["tune_answering"],
     ["bench_cases"],
     ["bench_telegram"],
+    ["bench_campaigns"],
 )
 
 
