@@ -117,37 +117,34 @@ async def _private_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> O
     return user.id
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/settings``: the current settings with buttons to change them."""
+async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, **changes: Any) -> Optional[Preferences]:
+    """Apply ``changes`` (none: read) for the private chat's student; tells the student when the chat
+    is not bound or the database failed, and returns the preferences only when it worked."""
     user_id = await _private_user(update, context)
     if user_id is None:
-        return
-    chat = update.effective_chat
+        return None
     try:
-        prefs = await _change(context, user_id)
+        prefs = await _change(context, user_id, **changes)
     except Exception:
-        logger.warning("could not read preferences", exc_info=True)
-        await handlers.send_text(context, chat, SAVE_FAILED)
-        return
+        logger.warning("could not read or save preferences", exc_info=True)
+        await handlers.send_text(context, update.effective_chat, SAVE_FAILED)
+        return None
     if prefs is None:
-        await handlers.send_text(context, chat, NOT_BOUND)
-        return
-    await handlers.send_text(context, chat, settings_text(prefs), markup=settings_markup(prefs))
+        await handlers.send_text(context, update.effective_chat, NOT_BOUND)
+    return prefs
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/settings``: the current settings with buttons to change them."""
+    prefs = await _command(update, context)
+    if prefs is not None:
+        await handlers.send_text(context, update.effective_chat, settings_text(prefs), markup=settings_markup(prefs))
 
 
 async def mute_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/mute``: reminders off (status notifications unchanged)."""
-    user_id = await _private_user(update, context)
-    if user_id is None:
-        return
-    chat = update.effective_chat
-    try:
-        prefs = await _change(context, user_id, reminders=False)
-    except Exception:
-        logger.warning("could not save /mute", exc_info=True)
-        await handlers.send_text(context, chat, SAVE_FAILED)
-        return
-    await handlers.send_text(context, chat, MUTED if prefs is not None else NOT_BOUND)
+    if await _command(update, context, reminders=False) is not None:
+        await handlers.send_text(context, update.effective_chat, MUTED)
 
 
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
