@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEPS_STAMP := $(VENV)/.stamp-deps
 MODEL_STAMP := models/.stamp-model
 KB_NLU := build/kb_nlu.yml
-TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -path policies/campaigns -prune -o -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: run test lint venv model train validate eval bench lock clean
 

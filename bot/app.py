@@ -4,7 +4,8 @@
 ``settings.telegram_webhook_url`` is set, and stops cleanly on SIGINT/SIGTERM.
 :func:`running_bot` does the same inside an already running event loop (tests,
 benchmarks). On start (``post_init``) the bot migrates the database, publishes its
-command menu and starts the outbox sender; on stop it finishes the notification in hand.
+command menu and starts the outbox sender and the (slower) campaign sender; on stop they
+finish the message in hand.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 import secrets
 import threading
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Optional
+from datetime import datetime
+from typing import AsyncIterator, Callable, Optional
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
@@ -31,14 +33,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers, texts
+from bot import handlers, preferences, texts
 from bot.bot_api import build_bot, is_loopback_url, wait_for_bot_api
+from bot.campaign_sender import CampaignSender
 from bot.ordering import PerChatUpdateProcessor
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
 from bot.replies import FEEDBACK_PATTERN, RASA_BUTTON_PATTERN, CallbackCodec
 from bot.services import BotServices, of_application
 from bot.storage import ConversationStore
+from gradbot.campaigns.schedule import QuietHours
 from gradbot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -57,6 +61,7 @@ def build_application(
     use_database: bool = True,
     outbox_interval_s: float = 2.0,
     max_concurrent_updates: int = 256,
+    campaign_clock: Optional[Callable[[], datetime]] = None,
 ) -> Application:
     """The bot application, not started. ``rasa_client`` defaults to one for ``settings.rasa_url``.
 
@@ -93,6 +98,9 @@ def build_application(
     BotServices(
         rasa=rasa, store=store, codec=CallbackCodec(), bot_username=settings.telegram_bot_username,
         owns_rasa=owns_rasa, database_url=database_url, outbox_interval_s=outbox_interval_s,
+        campaign_options=dict(  # the reminder loop (bot/campaign_sender.py)
+            rate_per_s=settings.campaign_rate_per_s, quiet=QuietHours.parse(settings.campaign_quiet_hours),
+            busy=lambda: processor.active_chats > 0, **({"clock": campaign_clock} if campaign_clock else {})),
     ).attach(application)
     _add_handlers(application)
     if settings.telegram_staff_chat_id is not None and use_database:
@@ -113,6 +121,7 @@ def _add_handlers(application: Application) -> None:
     # this one has a group of its own, before the staff inbox's group -1): a user who writes
     # privately has not blocked the bot
     application.add_handler(TypeHandler(Update, handlers.note_reachable), group=SEEN_GROUP)
+    preferences.add_handlers(application)  # /settings, /mute and their buttons first
     # personal matters only in a private chat; elsewhere a pointer to it, before anything is done
     application.add_handler(CommandHandler(PERSONAL_COMMANDS, handlers.private_chat_only, filters=new & ~private))
     application.add_handler(CommandHandler("start", handlers.private_chat_only, filters=new & ~private, has_args=True))
@@ -141,7 +150,7 @@ async def _post_init(application: Application) -> None:
     if application.bot.username:
         services.bot_username = application.bot.username
     try:
-        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS + preferences.COMMANDS])
     except Exception:  # the menu is a convenience; answering matters more
         logger.warning("could not set the command menu", exc_info=True)
     if not services.use_database:
@@ -165,6 +174,10 @@ async def _post_init(application: Application) -> None:
     if desk is not None:
         desk.poke_outbox = services.outbox_sender.poke
         desk.start_ticker()
+    services.campaign_sender = CampaignSender(application.bot, services.database_url,
+                                              interval_s=services.outbox_interval_s,
+                                              on_blocked=services.store.forget_reachable, **services.campaign_options)
+    services.campaign_sender.start()
 
 
 async def _post_stop(application: Application) -> None:
@@ -172,9 +185,11 @@ async def _post_stop(application: Application) -> None:
     services = of_application(application)
     if services.handoff is not None:
         await services.handoff.stop_ticker()
-    sender, services.outbox_sender = services.outbox_sender, None
-    if sender is not None:
-        await sender.stop()
+    for name in ("campaign_sender", "outbox_sender"):
+        sender = getattr(services, name)
+        setattr(services, name, None)
+        if sender is not None:
+            await sender.stop()
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -33,7 +33,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.replies import split_text
-from gradbot import outbox
+from gradbot import outbox, preferences
 from gradbot.db.engine import sessions
 from gradbot.outbox import Outcome, OutgoingMessage, SendFailed
 
@@ -130,14 +130,14 @@ class OutboxSender:
         """Send every pending row (in batches, oldest first); the number sent."""
         delivered = 0
         while not self._stopping.is_set():
-            ids = await asyncio.to_thread(self._in_transaction, outbox.pending_ids, BATCH_SIZE)
+            ids = await asyncio.to_thread(self._in_transaction, self._due_ids)
             if not ids:
                 break
             for row_id in ids:
-                if self._stopping.is_set():
-                    break
+                if self._stopping.is_set() or not await self._ready_to_send():
+                    return delivered
                 self._in_flight = asyncio.ensure_future(
-                    outbox.deliver(sessions(self.database_url), row_id, self._send)
+                    outbox.deliver(sessions(self.database_url), row_id, self._send, check=self.check)
                 )
                 try:
                     if await asyncio.shield(self._in_flight) is Outcome.SENT:
@@ -147,6 +147,16 @@ class OutboxSender:
                     if self._in_flight is not None and self._in_flight.done():
                         self._in_flight = None
         return delivered
+
+    check = staticmethod(preferences.outbox_skip_reason)  # the student may have turned such messages off
+
+    async def _ready_to_send(self) -> bool:
+        """Called before each row; a subclass may pace here, or return False to end the round."""
+        return True
+
+    def _due_ids(self, session: Any) -> list[int]:
+        """The next rows this sender delivers (campaign reminders have their own, slower loop)."""
+        return outbox.pending_ids(session, BATCH_SIZE, exclude_kinds=("campaign",))
 
     async def _send(self, message: OutgoingMessage) -> None:
         """Send one message and tell ``on_outcome`` how it ended."""

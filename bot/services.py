@@ -32,6 +32,9 @@ class BotServices:
     database_url: str = ""
     outbox_interval_s: float = 2.0
     outbox_sender: Optional[OutboxSender] = None  # running between start and stop
+    campaign_options: dict[str, Any] = field(default_factory=dict)  # for bot.campaign_sender.CampaignSender
+    telegram_languages: dict[int, str] = field(default_factory=dict)  # user id -> client language noted (bot.preferences)
+    campaign_sender: Optional[OutboxSender] = None  # the slower reminder loop, running between start and stop
     stats: dict[str, int] = field(default_factory=lambda: {"rasa_unavailable": 0, "turns": 0})
     handoff: Optional["HandoffDesk"] = None  # the staff inbox, when TELEGRAM_STAFF_CHAT_ID is set (bot.handoff)
     # private chats: may change a turn before it is sent, or take it over (None); see bot.handoff

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "gradbot.commands.cases",
     "gradbot.commands.report",
     "gradbot.commands.review",
+    "gradbot.commands.notify",
 )
 
 

@@ -21,7 +21,10 @@ errors): its send function raises :class:`SendFailed` with an :class:`Outcome`.
 
 Producers call :func:`enqueue` (or :func:`enqueue_many`); ``kind`` says what produced the
 message (one of :data:`gradbot.db.models.OUTBOX_KINDS`), ``reply_markup`` is Telegram reply
-markup JSON sent with the last part of the text, ``payload`` free JSON for the producer.
+markup JSON sent with the last part of the text, ``payload`` free JSON for the producer,
+``not_before`` (naive UTC) the earliest time the row may be sent (scheduled reminders).
+A producer may also pass :func:`deliver` a ``check`` that can skip a row at delivery time
+(e.g. the student has since turned such messages off).
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ import asyncio
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gradbot.cases.binding import set_blocked
@@ -88,9 +91,11 @@ class OutgoingMessage:
 
 def enqueue(session: Session, telegram_user_id: str, text: str, *, kind: str = "case_status",
             student_id: str | None = None, case_id: int | None = None,
-            reply_markup: Mapping[str, Any] | None = None, payload: Mapping[str, Any] | None = None) -> int:
-    """Queue one message for a chat; returns its id (sent after the caller's transaction commits)."""
-    row = OutboxMessage(
+            reply_markup: Mapping[str, Any] | None = None, payload: Mapping[str, Any] | None = None,
+            not_before: datetime | None = None) -> int:
+    """Queue one message for a chat; returns its id (sent after the caller's transaction commits,
+    not before ``not_before``)."""
+    row = OutboxMessage(not_before=not_before,
         kind=kind, telegram_user_id=str(telegram_user_id), student_id=student_id, case_id=case_id, text=text,
         reply_markup=dict(reply_markup) if reply_markup is not None else None,
         payload=dict(payload) if payload is not None else None, created_at=utcnow(), status="pending", attempts=0,
@@ -107,6 +112,7 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     now = utcnow()
     session.execute(insert(OutboxMessage.__table__), [
         {"kind": "case_status", "student_id": None, "case_id": None, "reply_markup": None, "payload": None,
+         "not_before": None,
          **row, "telegram_user_id": str(row["telegram_user_id"]), "created_at": now, "status": "pending",
          "attempts": 0}
         for row in rows
@@ -116,10 +122,19 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
 
 # ---------------------------------------------------------------- the delivery rule, step by step
 
-def pending_ids(session: Session, limit: int = 20) -> list[int]:
-    """Ids of up to ``limit`` pending rows, oldest first."""
-    query = select(OutboxMessage.id).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit)
-    return [int(i) for i in session.execute(query).scalars()]
+def pending_ids(session: Session, limit: int = 20, *, kinds: Sequence[str] | None = None,
+                exclude_kinds: Sequence[str] = (), now: datetime | None = None) -> list[int]:
+    """Ids of up to ``limit`` pending rows that are due (``not_before`` passed at ``now``, default
+    the current time), oldest first; only ``kinds`` when given, never ``exclude_kinds``."""
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.status == "pending",
+        or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= (now or utcnow())),
+    )
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(list(kinds)))
+    if exclude_kinds:
+        query = query.where(OutboxMessage.kind.not_in(list(exclude_kinds)))
+    return [int(i) for i in session.execute(query.order_by(OutboxMessage.id).limit(limit)).scalars()]
 
 
 def claim(session: Session, message_id: int) -> OutgoingMessage | None:
@@ -191,9 +206,13 @@ def fail_interrupted(session: Session, older_than: timedelta = STALE_CLAIM_AFTER
 
 
 async def deliver(sessions: sessionmaker, message_id: int, send: Callable[[OutgoingMessage], Awaitable[None]],
-                  max_attempts: int = MAX_ATTEMPTS) -> Outcome | None:
+                  max_attempts: int = MAX_ATTEMPTS,
+                  check: Callable[[Session, OutgoingMessage], str | None] | None = None) -> Outcome | None:
     """Claim, check, send and finish one row (each database step its own committed transaction,
     run in a worker thread); the outcome, or None when the row was not ours to send.
+
+    ``check(session, message)``, when given, runs after the claim: a reason (text) skips the
+    row (``skipped`` with that reason as ``last_error``), None lets it go on.
 
     ``send`` raises :class:`SendFailed` for a known failure; any other exception counts as
     ``FAILED`` (delivery unknown). If this coroutine is cancelled while ``send`` runs, the row
@@ -208,6 +227,10 @@ async def deliver(sessions: sessionmaker, message_id: int, send: Callable[[Outgo
     message = await in_transaction(claim, message_id)
     if message is None:
         return None
+    reason = await in_transaction(check, message) if check is not None else None
+    if reason:
+        await in_transaction(finish, message_id, Outcome.SKIPPED, reason)
+        return Outcome.SKIPPED
     if not await in_transaction(recipient_bound, message):
         await in_transaction(finish, message_id, Outcome.SKIPPED, "no active binding (unbound or blocked)")
         return Outcome.SKIPPED

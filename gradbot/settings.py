@@ -70,6 +70,9 @@ class Settings:
     bind_code_ttl_hours: int = field(default_factory=lambda: _env_int("BIND_CODE_TTL_HOURS", 24))
     conversation_retention_days: int = field(default_factory=lambda: _env_int("CONVERSATION_RETENTION_DAYS", 180))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    campaigns_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_CAMPAIGNS_DIR", str(PROJECT_ROOT / "policies" / "campaigns"))))
+    campaign_quiet_hours: str = field(default_factory=lambda: _env("CAMPAIGN_QUIET_HOURS", "22:00-08:00"))
+    campaign_rate_per_s: float = field(default_factory=lambda: _env_float("CAMPAIGN_RATE_PER_SECOND", 20.0))
 
     @property
     def secrets_dir(self) -> Path:

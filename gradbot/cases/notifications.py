@@ -1,5 +1,6 @@
 """Notifications of case-status changes: the text a student receives, queued in the outbox
-(:mod:`gradbot.outbox`) for every active binding of the student, in the import's transaction."""
+(:mod:`gradbot.outbox`) for every active binding of the student, in the import's transaction,
+unless the student turned status notifications off (``/settings``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Sequence
 
 from sqlalchemy.orm import Session
 
-from gradbot import outbox
+from gradbot import outbox, preferences
 from gradbot.cases.binding import active_bindings
 from gradbot.cases.catalog import Catalog
 from gradbot.cases.status import format_time
@@ -50,13 +51,16 @@ def notification_text(catalog: Catalog, change: StatusChange) -> str:
 
 
 def enqueue_status_changes(session: Session, catalog: Catalog, changes: Sequence[StatusChange]) -> int:
-    """One outbox message per change per active binding of its student; returns how many."""
+    """One outbox message per change per active binding of its student (none for a student who
+    turned status notifications off); returns how many."""
     if not changes:
         return 0
     bindings = active_bindings(session, (c.student_id for c in changes))
+    muted = {sid for sid, prefs in preferences.many(session, bindings).items() if not prefs.status_notifications}
     return outbox.enqueue_many(session, [
         {"kind": "case_status", "telegram_user_id": user_id, "student_id": change.student_id,
          "case_id": change.case_id, "text": notification_text(catalog, change)}
         for change in changes
+        if change.student_id not in muted
         for user_id in bindings.get(change.student_id, ())
     ])

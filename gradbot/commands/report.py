@@ -64,6 +64,7 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from gradbot.knowledge.loader import load_directory
     from gradbot.reporting.analysis import build_report
+    from gradbot.reporting.campaigns import load_campaign_counts
     from gradbot.reporting.data import load_messages
     from gradbot.reporting.export import write_unanswered_csv
     from gradbot.reporting.handoff import load_handoff_figures
@@ -84,7 +85,9 @@ def _report(args: argparse.Namespace) -> int:
     out = args.out or settings.project_root / "build" / f"report-{period.start}_{period.end}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     handoff = load_handoff_figures(period, policies_dir=settings.policies_dir)
-    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, handoff=handoff), encoding="utf-8")
+    campaigns = load_campaign_counts(period.utc_bounds())
+    out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, handoff=handoff,
+                                       campaigns=campaigns), encoding="utf-8")
     print(f"{period.start} – {period.end}: {report.message_count} messages, "
           f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups"
           + (f" ({len(done)} more groups already decided in gradbot review)" if done else ""))

@@ -1,5 +1,6 @@
-"""Declarative models of the database: students and cases, bindings, the outbox, handoff
-requests, the conversation log and per-deployment secrets.
+"""Declarative models of the database: students and cases, bindings, the outbox, students'
+preferences, reminder campaigns, handoff requests, the conversation log and
+per-deployment secrets.
 
 Times: every system timestamp (``created_at``, ``bound_at``, ``sent_at`` …) is naive UTC
 (:func:`utcnow`). ``Case.updated_at`` is the staff's own 更新时间 from the spreadsheet,
@@ -47,12 +48,14 @@ BEIJING = timezone(timedelta(hours=8))
 
 LEVELS = ("undergraduate", "master", "doctor")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
-# a new kind of message (e.g. a reminder) is added here and in a migration; "handoff" is a
-# text to a student about their ticket, "handoff_copy" a staff message copied to the student
-OUTBOX_KINDS = ("case_status", "handoff", "handoff_copy")
+# a new kind of message is added here and in a migration; "handoff" is a
+# text to a student about their ticket, "handoff_copy" a staff message copied to the
+# student, "campaign" a staff reminder (gradbot.campaigns)
+OUTBOX_KINDS = ("case_status", "handoff", "handoff_copy", "campaign")
 TICKET_STATUSES = ("open", "closed", "cancelled")
 TICKET_CLOSE_REASONS = ("staff", "student", "topic_closed")
 TICKET_MESSAGE_KINDS = ("card", "student", "staff", "notice")
+LANGUAGES = ("zh", "en")
 
 
 def one_of(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
@@ -189,6 +192,63 @@ class OutboxMessage(Base):
     claimed_at = Column(DateTime, nullable=True)  # when a sender took it (status "sending")
     sent_at = Column(DateTime, nullable=True)
     last_error = Column(Text, nullable=True)
+    not_before = Column(DateTime, nullable=True)  # not sent before this time (UTC); NULL: at once
+
+
+class StudentPreference(Base):
+    """What a student wants to receive; no row means the defaults (everything on, language unknown).
+
+    Kept per student, not per binding: the choice belongs to the person and survives a
+    re-bind from a new Telegram account.
+    """
+
+    __tablename__ = "student_preferences"
+    __table_args__ = (
+        CheckConstraint(one_of("language", LANGUAGES, nullable=True), name="language"),
+        CheckConstraint(one_of("telegram_language", LANGUAGES, nullable=True), name="telegram_language"),
+    )
+
+    student_id = Column(String(32), ForeignKey("students.student_id"), primary_key=True)
+    reminders = Column(Boolean, nullable=False, default=True)  # staff campaigns (/mute turns off)
+    status_notifications = Column(Boolean, nullable=False, default=True)  # case status changes
+    language = Column(String(8), nullable=True)  # chosen in /settings; NULL: telegram_language
+    telegram_language = Column(String(8), nullable=True)  # from the student's Telegram client
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Campaign(Base):
+    """A staff reminder campaign (``gradbot notify send``); its name is unique."""
+
+    __tablename__ = "campaigns"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(String(100), nullable=False, unique=True)
+    fingerprint = Column(String(64), nullable=False)  # SHA-256 of what students see and who gets it
+    definition = Column(JSON, nullable=False)  # the checked file: audience, texts, button, urgent
+    send_at = Column(DateTime, nullable=False)  # UTC
+    urgent = Column(Boolean, nullable=False, default=False)
+    source_file = Column(String(300), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_queued_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class CampaignRecipient(Base):
+    """One student a campaign was queued for: at most one per (campaign, student)."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "student_id", name="uq_campaign_recipients_campaign_student"),
+        CheckConstraint(one_of("language", LANGUAGES), name="language"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    campaign_id = Column(Integer, ForeignKey("campaigns.id"), nullable=False)
+    student_id = Column(String(32), ForeignKey("students.student_id"), nullable=False, index=True)
+    telegram_user_id = Column(String(64), nullable=False)
+    language = Column(String(8), nullable=False)
+    outbox_id = Column(Integer, ForeignKey("outbox.id"), nullable=True, index=True)
+    queued_at = Column(DateTime, nullable=False, default=utcnow)
+    pressed_at = Column(DateTime, nullable=True)  # first press of the campaign's button
 
 
 class HandoffRequest(Base):

@@ -1,7 +1,8 @@
 """Checks behind ``gradbot kb check``: the loader's errors plus advice for staff.
 
 Besides syntax and schema errors (from :mod:`.loader`), it warns about entries not
-checked for ``stale_days``, questions that are nearly the same under two ids, and,
+checked for ``stale_days``, questions that are nearly the same under two ids, deadlines
+that have passed, and,
 with a model, questions the NLU sends to another topic.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from gradbot.knowledge.deadlines import passed_deadlines
 from gradbot.knowledge.loader import load_directory, topic_files
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
@@ -133,6 +135,7 @@ def check_directory(directory: Path, stale_days: int = 180, with_model: bool = F
     drafts = parse_drafts_file(Path(directory), known_topics=set(kb.topics))  # checked, never served
     problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
     problems += office_hours_problems(Path(directory))
+    problems += passed_deadlines(kb)
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from gradbot.knowledge.case_types import CASE_TYPES_FILE, CaseTypesFile, parse_case_types_file
+from gradbot.knowledge.deadlines import parse_deadlines
 from gradbot.knowledge.schema import (
     CONTACT_FIELDS,
     OPTIONAL_ENTRY_FIELDS,
@@ -234,6 +235,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
     keywords = text_list("keywords")
     not_for = text_list("not_for")
+    deadlines = parse_deadlines(fields["deadlines"][1], file, entry_id, problems) if "deadlines" in fields else ()
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
     assert updated is not None
@@ -249,6 +251,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         updated=updated,
         keywords=keywords,
         not_for=not_for,
+        deadlines=deadlines,
         file=Path(file),
         line=_line(node),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REQUIRED_ENTRY_FIELDS = ("id", "title", "questions", "answer", "contact", "source", "updated")
-OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords", "not_for")
+OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords", "not_for", "deadlines")
 CONTACT_FIELDS = ("name", "name_en", "room", "phone", "hours", "hours_en", "note", "note_en")
 
 
@@ -27,6 +27,15 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A date that matters to students, from an entry's optional ``deadlines:`` (see :mod:`.deadlines`)."""
+
+    date: dt.date
+    label: str
+    label_en: str = ""
+
+
+@dataclass(frozen=True)
 class Entry:
     """One question-and-answer entry of the knowledge base."""
 
@@ -42,6 +51,7 @@ class Entry:
     keywords: tuple[str, ...] = ()
     # words or phrases that mark a question this entry must not answer (another city, office, kind of question)
     not_for: tuple[str, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
     file: Path | None = None
     line: int = 0
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Sequence
 
 from gradbot.db.models import BEIJING
 from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Figures, Report, picked_entry
+from gradbot.reporting.campaigns import CampaignCounts
+from gradbot.reporting.campaigns import render_html as campaigns_html
 from gradbot.reporting.data import LoggedMessage
 from gradbot.reporting.handoff import HandoffFigures, handoff_section
 from gradbot.reporting.kb_status import held_back_html, held_back_now
@@ -229,7 +232,8 @@ def _feedback_mark(message: LoggedMessage) -> str:
     return {1: " 👍 有用", -1: ' <span class="down">👎 没用</span>'}.get(message.feedback or 0, "")
 
 
-def sections(report: Report, csv_name: str | None = None, handoff: HandoffFigures | None = None) -> list[str]:
+def sections(report: Report, csv_name: str | None = None, handoff: HandoffFigures | None = None,
+             campaigns: Sequence[CampaignCounts] = ()) -> list[str]:
     """The page's sections in order; a new part of the report is one more entry here."""
     return [
         section("概览", _summary(report)),
@@ -245,12 +249,14 @@ def sections(report: Report, csv_name: str | None = None, handoff: HandoffFigure
         section("反问确认后学生选了什么", _clarifications(report)),
         section("转人工之前学生问了什么", _handoff_threads(report)),
         handoff_section(handoff) if handoff is not None else "",
+        campaigns_html(campaigns),
     ]
 
 
 def render_html(report: Report, generated_at: datetime | None = None, csv_name: str | None = None,
-                handoff: HandoffFigures | None = None) -> str:
-    """The whole page for ``report`` (with the staff-handoff section when ``handoff`` is given);
+                handoff: HandoffFigures | None = None, campaigns: Sequence[CampaignCounts] = ()) -> str:
+    """The whole page for ``report`` (with the staff-handoff section when ``handoff`` is given and
+    the reminder campaigns of the period);
     ``generated_at`` is shown in Beijing time (default: now)."""
     period = f"{report.period.start:%Y-%m-%d} 至 {report.period.end:%Y-%m-%d}"
     moment = generated_at or datetime.now(BEIJING)
@@ -264,5 +270,5 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
     if report.message_count == 0:
         body = ('<p class="empty">该时间段内没有对话记录（没有学生消息）。请检查日期范围，'
                 "或确认 Telegram 机器人正在运行并写入对话记录。</p>")
-        return head + body + "</body></html>"
-    return head + "".join(sections(report, csv_name, handoff)) + "</body></html>"
+        return head + body + campaigns_html(campaigns) + "</body></html>"
+    return head + "".join(sections(report, csv_name, handoff, campaigns)) + "</body></html>"

@@ -99,7 +99,7 @@ async def test_commands_map_to_triggers(api, rasa, running):
 async def test_start_help_and_menu(api, rasa, running):
     (menu,) = await api.wait_call("setMyCommands")
     names = [c["command"] for c in menu.params["commands"]]
-    assert names == ["start", "help", "status", "bind", "unbind", "human"]
+    assert names == ["start", "help", "status", "bind", "unbind", "human", "settings", "mute"]
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c["description"]) for c in menu.params["commands"])
 
     await api.inject(text_update(106, "/start"))

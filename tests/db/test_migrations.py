@@ -87,3 +87,45 @@ def test_database_refuses_values_outside_the_allowed_ones(db_url, make_row):
     upgrade(db_url)
     with pytest.raises(IntegrityError), sessions(db_url).begin() as session:
         session.add(make_row())
+
+
+def _outbox_row(url, **values):
+    with get_engine(url).begin() as connection:
+        connection.execute(text(
+            "INSERT INTO outbox (kind, telegram_user_id, text, created_at, status, attempts) "
+            "VALUES (:kind, '1', 't', :at, :status, 0)"), {"kind": "case_status", "status": "pending",
+                                                         "at": __import__("datetime").datetime(2026, 5, 1), **values})
+
+
+@pytest.mark.parametrize("values", [{"kind": "reminder"}, {"status": "lost"}], ids=["kind", "status"])
+def test_0004_outbox_checks_allow_campaigns_and_still_refuse_the_rest(db_url, values):
+    upgrade(db_url)
+    _outbox_row(db_url, kind="campaign")
+    with pytest.raises(IntegrityError):
+        _outbox_row(db_url, **values)
+
+
+def test_0004_keeps_kinds_another_revision_added(db_url):
+    """0004 sits after whatever revision comes before it: a kind that revision allowed stays allowed."""
+    from alembic.operations import Operations
+
+    upgrade(db_url, "0002")
+    with get_engine(db_url).begin() as connection:  # as a parallel revision (e.g. 0003) might do
+        with Operations(MigrationContext.configure(connection)).batch_alter_table("outbox") as batch:
+            batch.drop_constraint("ck_outbox_kind", type_="check")
+            batch.create_check_constraint("ck_outbox_kind", "kind IN ('case_status', 'handoff')")
+    db.dispose_engines()
+    upgrade(db_url)
+    for kind in ("case_status", "handoff", "campaign"):
+        _outbox_row(db_url, kind=kind)
+    with pytest.raises(IntegrityError):
+        _outbox_row(db_url, kind="other")
+    with get_engine(db_url).begin() as connection:  # and back: campaign rows go, the other kinds stay
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        from alembic import command
+
+        command.downgrade(db._alembic_config(connection), "0002")
+    _outbox_row(db_url, kind="handoff")
+    with pytest.raises(IntegrityError):
+        _outbox_row(db_url, kind="campaign")

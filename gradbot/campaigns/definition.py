@@ -1,0 +1,226 @@
+"""A campaign file staff write (``policies/campaigns/*.yml``), parsed with line numbers.
+
+Fields (a contract): ``name`` (unique), ``send_at`` (Beijing time, optional), ``audience``
+(``level``, ``college``, ``case_type``, ``status``; all optional, a student must match every
+key given), ``text``, ``text_en`` (optional), ``button`` (optional knowledge-base entry id),
+``urgent`` (optional; true sends even in quiet hours). :func:`parse_campaign` never raises
+on bad content: it returns the campaign (None when there are errors) and every
+:class:`~gradbot.knowledge.schema.Problem` with file and line, as ``gradbot kb check`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gradbot.cases.catalog import LEVEL_NAMES, Catalog, CatalogError, parse_level
+from gradbot.knowledge.loader import _compose, _duplicate_keys, _line, _mapping, _text
+from gradbot.knowledge.schema import KnowledgeBase, Problem
+
+FIELDS = ("name", "send_at", "audience", "text", "text_en", "button", "urgent")
+AUDIENCE_KEYS = ("level", "college", "case_type", "status")
+MAX_TEXT = 3000  # characters; room for the "why" and "how to stop" lines under Telegram's 4096
+_NAME = re.compile(r"^[\w.-]{1,100}$")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+_TRUE = {"true", "yes", "是", "1"}
+_FALSE = {"false", "no", "否", "0"}
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a campaign is for; an empty tuple / None means "any"."""
+
+    levels: tuple[str, ...] = ()  # undergraduate / master / doctor
+    colleges: tuple[str, ...] = ()
+    case_type: str | None = None  # a case-type key
+    statuses: tuple[str, ...] = ()  # status names of that case type
+
+    def describe(self) -> str:
+        """One line for staff, e.g. ``本科；电信学院；签约派遣=待提交``."""
+        parts = ["、".join(LEVEL_NAMES[level] for level in self.levels) if self.levels else "",
+                 "、".join(self.colleges), self.case_type or ""]
+        if self.statuses:
+            parts[-1] += "=" + "、".join(self.statuses)
+        return "；".join(p for p in parts if p) or "所有已绑定的学生 (every bound student)"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A checked campaign."""
+
+    name: str
+    text: str
+    audience: Audience = field(default_factory=Audience)
+    send_at: dt.datetime | None = None  # naive Beijing time; None: as soon as it is queued
+    text_en: str = ""
+    button: str | None = None
+    urgent: bool = False
+    file: str = ""
+
+    def definition(self) -> dict[str, Any]:
+        """JSON-ready fields (what is stored with the queued campaign)."""
+        data = asdict(self)
+        data["send_at"] = self.send_at.isoformat(sep=" ") if self.send_at else None
+        data.pop("file")
+        return data
+
+    def fingerprint(self) -> str:
+        """SHA-256 over everything that decides who gets what, and when."""
+        return hashlib.sha256(json.dumps(self.definition(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def parse_send_at(value: str) -> dt.datetime:
+    """``2026-06-01 09:00`` (or with seconds, or ``T``) -> naive Beijing datetime; ValueError otherwise."""
+    for fmt in _TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def _text_list(node: yaml.Node) -> list[tuple[str, int]] | None:
+    """A scalar or a list of scalars as ``(text, line)`` pairs; None when it is neither."""
+    if isinstance(node, yaml.ScalarNode):
+        return [(str(node.value).strip(), _line(node))] if str(node.value).strip() else []
+    if isinstance(node, yaml.SequenceNode) and all(isinstance(item, yaml.ScalarNode) for item in node.value):
+        return [(str(item.value).strip(), _line(item)) for item in node.value if str(item.value).strip()]
+    return None
+
+
+def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list[Problem]) -> Audience:
+    if isinstance(node, yaml.ScalarNode) and not str(node.value).strip():
+        return Audience()
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(file, _line(node), "'audience' must be a block of 'key: value' lines (level, college, case_type, status)"))
+        return Audience()
+    _duplicate_keys(node, file, "", problems)
+    fields = _mapping(node)
+    values: dict[str, list[tuple[str, int]]] = {}
+    for key, (key_node, value_node) in fields.items():
+        if key not in AUDIENCE_KEYS:
+            problems.append(Problem(file, _line(key_node), f"unknown audience key '{key}' (allowed: {', '.join(AUDIENCE_KEYS)})"))
+            continue
+        items = _text_list(value_node)
+        if items is None:
+            problems.append(Problem(file, _line(value_node), f"audience '{key}' must be a value or a list of values"))
+            continue
+        values[key] = items
+    levels = []
+    for text, line in values.get("level", []):
+        try:
+            levels.append(parse_level(text))
+        except CatalogError:
+            problems.append(Problem(file, line, f"unknown level '{text}' (use 本科/硕士/博士 or undergraduate/master/doctor)"))
+    case_type = None
+    case_types = values.get("case_type", [])
+    if len(case_types) > 1:
+        problems.append(Problem(file, case_types[1][1], "audience 'case_type' takes one case type"))
+    if case_types:
+        try:
+            case_type = catalog.case_type(case_types[0][0])
+        except CatalogError as exc:
+            problems.append(Problem(file, case_types[0][1], f"unknown case type: {exc}"))
+    statuses = []
+    if values.get("status") and case_type is None and not case_types:
+        problems.append(Problem(file, values["status"][0][1], "audience 'status' needs 'case_type' (whose status?)"))
+    elif case_type is not None:
+        for text, line in values.get("status", []):
+            try:
+                statuses.append(case_type.status(text).name)
+            except CatalogError as exc:
+                problems.append(Problem(file, line, f"unknown status: {exc}"))
+    return Audience(
+        levels=tuple(dict.fromkeys(level for level in levels if level)),
+        colleges=tuple(dict.fromkeys(text for text, _ in values.get("college", []))),
+        case_type=case_type.key if case_type else None,
+        statuses=tuple(dict.fromkeys(statuses)),
+    )
+
+
+def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
+                   today: dt.datetime | None = None) -> tuple[Campaign | None, list[Problem]]:
+    """Parse and check one campaign file; ``today`` (Beijing time) decides whether ``send_at`` has passed."""
+    file = str(path)
+    problems: list[Problem] = []
+    root = _compose(Path(path), problems)
+    if root is None:
+        return None, problems
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(Problem(file, _line(root), "a campaign file is a block of 'field: value' lines starting with 'name:'"))
+        return None, problems
+    _duplicate_keys(root, file, "", problems)
+    fields = _mapping(root)
+    for name, (key_node, _) in fields.items():
+        if name not in FIELDS:
+            problems.append(Problem(file, _line(key_node), f"unknown field '{name}' (allowed: {', '.join(FIELDS)})"))
+    for name in ("name", "text"):
+        if name not in fields:
+            problems.append(Problem(file, 1, f"missing field '{name}'"))
+
+    values: dict[str, str] = {}
+    for name in ("name", "send_at", "text", "text_en", "button", "urgent"):
+        if name in fields:
+            value = _text(fields[name][1])
+            if value is None:
+                problems.append(Problem(file, _line(fields[name][1]), f"'{name}' must be text, not a list or block"))
+            else:
+                values[name] = value
+
+    def line_of(name: str) -> int:
+        return _line(fields[name][1])
+
+    name = values.get("name", "")
+    if "name" in values and not _NAME.match(name):
+        problems.append(Problem(file, line_of("name"), f"name '{name}' must be 1–100 letters, digits, '-', '_' or '.' (no spaces)"))
+    if "text" in values and not values["text"]:
+        problems.append(Problem(file, line_of("text"), "'text' is empty"))
+    for key in ("text", "text_en"):
+        if len(values.get(key, "")) > MAX_TEXT:
+            problems.append(Problem(file, line_of(key), f"'{key}' has {len(values[key])} characters; keep it under {MAX_TEXT}"))
+    if "text" in values and not values.get("text_en"):
+        problems.append(Problem(file, 1, "no 'text_en': students who use English get the Chinese text", severity="warning"))
+
+    send_at = None
+    if values.get("send_at"):
+        try:
+            send_at = parse_send_at(values["send_at"])
+        except ValueError:
+            problems.append(Problem(file, line_of("send_at"), f"'send_at' must be Beijing time like 2026-06-01 09:00, got '{values['send_at']}'"))
+        else:
+            now = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+            if send_at < now:
+                problems.append(Problem(file, line_of("send_at"), f"send_at {send_at:%Y-%m-%d %H:%M} has passed: it goes out as soon as it is sent", severity="warning"))
+
+    urgent = False
+    if values.get("urgent"):
+        flag = values["urgent"].lower()
+        if flag in _TRUE | _FALSE:
+            urgent = flag in _TRUE
+        else:
+            problems.append(Problem(file, line_of("urgent"), f"'urgent' must be true or false, got '{values['urgent']}'"))
+
+    button = values.get("button") or None
+    if button and button not in kb.entries:
+        close = difflib.get_close_matches(button, list(kb.entries), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(Problem(file, line_of("button"), f"unknown entry id '{button}' (no such entry in the knowledge base{hint})"))
+
+    audience = _parse_audience(fields["audience"][1], file, catalog, problems) if "audience" in fields else Audience()
+    if audience == Audience() and not any("audience" in p.message for p in problems):
+        problems.append(Problem(file, line_of("audience") if "audience" in fields else 1,
+                                "no audience: every bound student gets it", severity="warning"))
+
+    if any(p.severity == "error" for p in problems):
+        return None, sorted(problems, key=lambda p: p.line)
+    campaign = Campaign(name=name, text=values["text"], audience=audience, send_at=send_at,
+                        text_en=values.get("text_en", ""), button=button, urgent=urgent, file=file)
+    return campaign, sorted(problems, key=lambda p: p.line)
