@@ -38,6 +38,8 @@ YIELD_MAX_S = 1.0
 _YIELD_STEP_S = 0.02
 
 
+DEFAULT_QUIET_HOURS = QuietHours()  # 22:00-08:00 Beijing time
+
 class CampaignSender(OutboxSender):
     """The rate-limited, low-priority loop for campaign rows (see the module doc)."""
 
@@ -51,7 +53,7 @@ class CampaignSender(OutboxSender):
         on_blocked: Optional[Callable[[str], None]] = None,
         *,
         rate_per_s: float = 20.0,
-        quiet: QuietHours = QuietHours(),
+        quiet: QuietHours = DEFAULT_QUIET_HOURS,
         clock: Callable[[], dt.datetime] = utcnow,
         busy: Callable[[], bool] = lambda: False,
     ) -> None:

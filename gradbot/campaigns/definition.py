@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from gradbot.cases.catalog import LEVEL_NAMES, Catalog, CatalogError, parse_level
-from gradbot.knowledge.loader import _compose, _duplicate_keys, _line, _mapping, _text
+from gradbot.knowledge.loader import compose_text, duplicate_keys, node_line, node_mapping, node_text
 from gradbot.knowledge.schema import KnowledgeBase, Problem
 
 FIELDS = ("name", "send_at", "audience", "text", "text_en", "button", "urgent")
@@ -90,9 +90,9 @@ def parse_send_at(value: str) -> dt.datetime:
 def _text_list(node: yaml.Node) -> list[tuple[str, int]] | None:
     """A scalar or a list of scalars as ``(text, line)`` pairs; None when it is neither."""
     if isinstance(node, yaml.ScalarNode):
-        return [(str(node.value).strip(), _line(node))] if str(node.value).strip() else []
+        return [(str(node.value).strip(), node_line(node))] if str(node.value).strip() else []
     if isinstance(node, yaml.SequenceNode) and all(isinstance(item, yaml.ScalarNode) for item in node.value):
-        return [(str(item.value).strip(), _line(item)) for item in node.value if str(item.value).strip()]
+        return [(str(item.value).strip(), node_line(item)) for item in node.value if str(item.value).strip()]
     return None
 
 
@@ -100,18 +100,18 @@ def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list
     if isinstance(node, yaml.ScalarNode) and not str(node.value).strip():
         return Audience()
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, _line(node), "'audience' must be a block of 'key: value' lines (level, college, case_type, status)"))
+        problems.append(Problem(file, node_line(node), "'audience' must be a block of 'key: value' lines (level, college, case_type, status)"))
         return Audience()
-    _duplicate_keys(node, file, "", problems)
-    fields = _mapping(node)
+    duplicate_keys(node, file, "", problems)
+    fields = node_mapping(node)
     values: dict[str, list[tuple[str, int]]] = {}
     for key, (key_node, value_node) in fields.items():
         if key not in AUDIENCE_KEYS:
-            problems.append(Problem(file, _line(key_node), f"unknown audience key '{key}' (allowed: {', '.join(AUDIENCE_KEYS)})"))
+            problems.append(Problem(file, node_line(key_node), f"unknown audience key '{key}' (allowed: {', '.join(AUDIENCE_KEYS)})"))
             continue
         items = _text_list(value_node)
         if items is None:
-            problems.append(Problem(file, _line(value_node), f"audience '{key}' must be a value or a list of values"))
+            problems.append(Problem(file, node_line(value_node), f"audience '{key}' must be a value or a list of values"))
             continue
         values[key] = items
     levels = []
@@ -151,17 +151,17 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
     """Parse and check one campaign file; ``today`` (Beijing time) decides whether ``send_at`` has passed."""
     file = str(path)
     problems: list[Problem] = []
-    root = _compose(Path(path), problems)
+    root, _ = compose_text(Path(path), problems, settings_file=True)
     if root is None:
         return None, problems
     if not isinstance(root, yaml.MappingNode):
-        problems.append(Problem(file, _line(root), "a campaign file is a block of 'field: value' lines starting with 'name:'"))
+        problems.append(Problem(file, node_line(root), "a campaign file is a block of 'field: value' lines starting with 'name:'"))
         return None, problems
-    _duplicate_keys(root, file, "", problems)
-    fields = _mapping(root)
+    duplicate_keys(root, file, "", problems)
+    fields = node_mapping(root)
     for name, (key_node, _) in fields.items():
         if name not in FIELDS:
-            problems.append(Problem(file, _line(key_node), f"unknown field '{name}' (allowed: {', '.join(FIELDS)})"))
+            problems.append(Problem(file, node_line(key_node), f"unknown field '{name}' (allowed: {', '.join(FIELDS)})"))
     for name in ("name", "text"):
         if name not in fields:
             problems.append(Problem(file, 1, f"missing field '{name}'"))
@@ -169,14 +169,14 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
     values: dict[str, str] = {}
     for name in ("name", "send_at", "text", "text_en", "button", "urgent"):
         if name in fields:
-            value = _text(fields[name][1])
+            value = node_text(fields[name][1])
             if value is None:
-                problems.append(Problem(file, _line(fields[name][1]), f"'{name}' must be text, not a list or block"))
+                problems.append(Problem(file, node_line(fields[name][1]), f"'{name}' must be text, not a list or block"))
             else:
                 values[name] = value
 
     def line_of(name: str) -> int:
-        return _line(fields[name][1])
+        return node_line(fields[name][1])
 
     name = values.get("name", "")
     if "name" in values and not _NAME.match(name):

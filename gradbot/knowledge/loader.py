@@ -146,93 +146,93 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, str]:
     return line, message
 
 
-def _line(node: yaml.Node) -> int:
+def node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _mapping(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+def node_mapping(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     """key text -> (key node, value node) of a mapping node."""
     return {str(k.value): (k, v) for k, v in node.value}
 
 
-def _text(node: yaml.Node) -> str | None:
+def node_text(node: yaml.Node) -> str | None:
     if isinstance(node, yaml.ScalarNode):
         return str(node.value).strip()
     return None
 
 
-def _duplicate_keys(node: yaml.MappingNode, file: str, entry_id: str, problems: list[Problem]) -> None:
+def duplicate_keys(node: yaml.MappingNode, file: str, entry_id: str, problems: list[Problem]) -> None:
     seen: set[str] = set()
     for key, _ in node.value:
         if key.value in seen:
-            problems.append(Problem(file, _line(key), f"field '{key.value}' appears twice", entry_id))
+            problems.append(Problem(file, node_line(key), f"field '{key.value}' appears twice", entry_id))
         seen.add(key.value)
 
 
 def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]) -> Entry | None:
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, _line(node), "each entry must be a block of 'field: value' lines"))
+        problems.append(Problem(file, node_line(node), "each entry must be a block of 'field: value' lines"))
         return None
-    fields = _mapping(node)
-    entry_id = _text(fields["id"][1]) if "id" in fields else ""
+    fields = node_mapping(node)
+    entry_id = node_text(fields["id"][1]) if "id" in fields else ""
     entry_id = entry_id or ""
     before = len(problems)
-    _duplicate_keys(node, file, entry_id, problems)
+    duplicate_keys(node, file, entry_id, problems)
     for name in REQUIRED_ENTRY_FIELDS:
         if name not in fields:
-            problems.append(Problem(file, _line(node), f"missing field '{name}'", entry_id))
+            problems.append(Problem(file, node_line(node), f"missing field '{name}'", entry_id))
     for name, (key, _) in fields.items():
         if name not in REQUIRED_ENTRY_FIELDS and name not in OPTIONAL_ENTRY_FIELDS:
             allowed = ", ".join(REQUIRED_ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS)
-            problems.append(Problem(file, _line(key), f"unknown field '{name}' (allowed: {allowed})", entry_id))
+            problems.append(Problem(file, node_line(key), f"unknown field '{name}' (allowed: {allowed})", entry_id))
 
     values: dict[str, str] = {}
     for name in ("id", "title", "answer", "contact", "source", "updated", "title_en", "answer_en"):
         if name not in fields:
             continue
         value_node = fields[name][1]
-        value = _text(value_node)
+        value = node_text(value_node)
         if value is None:
-            problems.append(Problem(file, _line(value_node), f"'{name}' must be text, not a list or block", entry_id))
+            problems.append(Problem(file, node_line(value_node), f"'{name}' must be text, not a list or block", entry_id))
         elif value == "" and name in REQUIRED_ENTRY_FIELDS:
-            problems.append(Problem(file, _line(value_node), f"'{name}' is empty", entry_id))
+            problems.append(Problem(file, node_line(value_node), f"'{name}' is empty", entry_id))
         else:
             values[name] = value
 
     if entry_id and not _ID_PATTERN.match(entry_id):
-        problems.append(Problem(file, _line(fields["id"][1]), f"id '{entry_id}' must look like 'topic.slug' (lower case, digits, _)", entry_id))
+        problems.append(Problem(file, node_line(fields["id"][1]), f"id '{entry_id}' must look like 'topic.slug' (lower case, digits, _)", entry_id))
     elif entry_id and topic and not entry_id.startswith(topic + "."):
-        problems.append(Problem(file, _line(fields["id"][1]), f"id '{entry_id}' must start with the file's topic '{topic}.'", entry_id))
+        problems.append(Problem(file, node_line(fields["id"][1]), f"id '{entry_id}' must start with the file's topic '{topic}.'", entry_id))
 
     updated: dt.date | None = None
     if "updated" in values:
         try:
             updated = dt.date.fromisoformat(values["updated"])
         except ValueError:
-            problems.append(Problem(file, _line(fields["updated"][1]), f"'updated' must be a date like 2026-03-01, got '{values['updated']}'", entry_id))
+            problems.append(Problem(file, node_line(fields["updated"][1]), f"'updated' must be a date like 2026-03-01, got '{values['updated']}'", entry_id))
         else:
             if updated > dt.date.today() + dt.timedelta(days=1):
-                problems.append(Problem(file, _line(fields["updated"][1]), f"'updated' {updated} is in the future", entry_id))
+                problems.append(Problem(file, node_line(fields["updated"][1]), f"'updated' {updated} is in the future", entry_id))
 
     def text_list(name: str) -> tuple[str, ...]:
         if name not in fields:
             return ()
         list_node = fields[name][1]
         if not isinstance(list_node, yaml.SequenceNode):
-            problems.append(Problem(file, _line(list_node), f"'{name}' must be a list, one '- ' line each", entry_id))
+            problems.append(Problem(file, node_line(list_node), f"'{name}' must be a list, one '- ' line each", entry_id))
             return ()
         items = []
         for item in list_node.value:
-            text = _text(item)
+            text = node_text(item)
             if not text:
-                problems.append(Problem(file, _line(item), f"empty or non-text item in '{name}'", entry_id))
+                problems.append(Problem(file, node_line(item), f"empty or non-text item in '{name}'", entry_id))
             else:
                 items.append(text)
         return tuple(items)
 
     questions = text_list("questions")
     if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
-        problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
+        problems.append(Problem(file, node_line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
     keywords = text_list("keywords")
     not_for = text_list("not_for")
     deadlines = parse_deadlines(fields["deadlines"][1], file, entry_id, problems) if "deadlines" in fields else ()
@@ -253,7 +253,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         not_for=not_for,
         deadlines=deadlines,
         file=Path(file),
-        line=_line(node),
+        line=node_line(node),
     )
 
 
@@ -265,21 +265,21 @@ def parse_topic_file(path: Path, text: str | None = None) -> TopicFile:
     if root is None:
         return result
     if not isinstance(root, yaml.MappingNode):
-        result.problems.append(Problem(file, _line(root), "the file must start with 'topic:', 'topic_name:' and 'entries:'"))
+        result.problems.append(Problem(file, node_line(root), "the file must start with 'topic:', 'topic_name:' and 'entries:'"))
         return result
-    fields = _mapping(root)
-    _duplicate_keys(root, file, "", result.problems)
-    result.topic = (_text(fields["topic"][1]) or "") if "topic" in fields else ""
+    fields = node_mapping(root)
+    duplicate_keys(root, file, "", result.problems)
+    result.topic = (node_text(fields["topic"][1]) or "") if "topic" in fields else ""
     if not result.topic:
         result.topic = path.stem
         result.problems.append(Problem(file, 1, f"missing 'topic:' (using the file name '{path.stem}')", severity="warning"))
-    result.topic_name = (_text(fields["topic_name"][1]) or "") if "topic_name" in fields else result.topic
+    result.topic_name = (node_text(fields["topic_name"][1]) or "") if "topic_name" in fields else result.topic
     if "entries" not in fields:
         result.problems.append(Problem(file, 1, "missing 'entries:' list"))
         return result
     entries_node = fields["entries"][1]
     if not isinstance(entries_node, yaml.SequenceNode):
-        result.problems.append(Problem(file, _line(entries_node), "'entries' must be a list of entries, each starting with '- id:'"))
+        result.problems.append(Problem(file, node_line(entries_node), "'entries' must be a list of entries, each starting with '- id:'"))
         return result
     for node in entries_node.value:
         entry = _parse_entry(node, file, result.topic, result.problems)
@@ -301,25 +301,25 @@ def parse_contacts_file(path: Path, text: str | None = None) -> ContactsFile:
     root, result.text = compose_text(path, result.problems, text, settings_file=True)
     if root is None:
         return result
-    fields = _mapping(root) if isinstance(root, yaml.MappingNode) else {}
+    fields = node_mapping(root) if isinstance(root, yaml.MappingNode) else {}
     contacts_node = fields.get("contacts", (None, None))[1]
     if not isinstance(contacts_node, yaml.MappingNode):
-        result.problems.append(Problem(file, _line(root), "the file must have 'contacts:' with one block per office"))
+        result.problems.append(Problem(file, node_line(root), "the file must have 'contacts:' with one block per office"))
         return result
-    _duplicate_keys(contacts_node, file, "", result.problems)
+    duplicate_keys(contacts_node, file, "", result.problems)
     for key_node, value_node in contacts_node.value:
         key = str(key_node.value)
         if not isinstance(value_node, yaml.MappingNode):
-            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' must be a block of 'field: value' lines", key))
+            result.problems.append(Problem(file, node_line(key_node), f"contact '{key}' must be a block of 'field: value' lines", key))
             continue
         values = {}
-        for name, (k, v) in _mapping(value_node).items():
+        for name, (k, v) in node_mapping(value_node).items():
             if name not in CONTACT_FIELDS:
-                result.problems.append(Problem(file, _line(k), f"unknown field '{name}' in contact '{key}'", key, "warning"))
+                result.problems.append(Problem(file, node_line(k), f"unknown field '{name}' in contact '{key}'", key, "warning"))
                 continue
-            values[name] = _text(v) or ""
+            values[name] = node_text(v) or ""
         if not values.get("name"):
-            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' needs a 'name'", key))
+            result.problems.append(Problem(file, node_line(key_node), f"contact '{key}' needs a 'name'", key))
             continue
         result.contacts[key] = Contact(key=key, **values)
     return result

@@ -105,27 +105,20 @@ def test_0004_outbox_checks_allow_campaigns_and_still_refuse_the_rest(db_url, va
         _outbox_row(db_url, **values)
 
 
-def test_0004_keeps_kinds_another_revision_added(db_url):
-    """0004 sits after whatever revision comes before it: a kind that revision allowed stays allowed."""
-    from alembic.operations import Operations
-
-    upgrade(db_url, "0002")
-    with get_engine(db_url).begin() as connection:  # as a parallel revision (e.g. 0003) might do
-        with Operations(MigrationContext.configure(connection)).batch_alter_table("outbox") as batch:
-            batch.drop_constraint("ck_outbox_kind", type_="check")
-            batch.create_check_constraint("ck_outbox_kind", "kind IN ('case_status', 'handoff')")
-    db.dispose_engines()
+def test_0004_keeps_the_kinds_0003_added(db_url):
+    """0004 extends the outbox kinds of 0003 (handoff texts and copies); down again, campaign rows go, the others stay."""
     upgrade(db_url)
-    for kind in ("case_status", "handoff", "campaign"):
+    for kind in ("case_status", "handoff", "handoff_copy", "campaign"):
         _outbox_row(db_url, kind=kind)
     with pytest.raises(IntegrityError):
         _outbox_row(db_url, kind="other")
-    with get_engine(db_url).begin() as connection:  # and back: campaign rows go, the other kinds stay
+    with get_engine(db_url).begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         from alembic import command
 
-        command.downgrade(db._alembic_config(connection), "0002")
-    _outbox_row(db_url, kind="handoff")
+        connection.exec_driver_sql("DELETE FROM outbox WHERE kind = 'campaign'")
+        command.downgrade(db._alembic_config(connection), "0003")
+    _outbox_row(db_url, kind="handoff_copy")
     with pytest.raises(IntegrityError):
         _outbox_row(db_url, kind="campaign")
