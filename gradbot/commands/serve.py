@@ -46,7 +46,7 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from gradbot.cases.db import upgrade
+    from gradbot.db.engine import upgrade
     from gradbot.settings import get_settings
     from gradbot.stack import RasaStack, StackError, port_of
 
