@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from gradbot.knowledge.schema import Entry
-from gradbot.knowledge.scope import agrees_on_place, entry_places, excluded, names_other_school, out_of_scope_reason, without_places
+from gradbot.knowledge.scope import (
+    agrees_on_place,
+    entry_places,
+    excluded,
+    names_other_school,
+    out_of_scope_reason,
+    without_places,
+)
 
 
 def entry(title: str, keywords: tuple[str, ...] = (), not_for: tuple[str, ...] = ()) -> Entry:
