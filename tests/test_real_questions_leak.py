@@ -3,6 +3,8 @@
 Its questions were written by students on public pages and must never be used for
 training or tuning: these tests fail if any of them appears, whole or inside a longer
 line, in ``nlu_data/``, ``policies/`` or the training data ``gradbot train`` builds.
+The team's real-question dev set (tests/eval/real_dev_questions.yml), which is used for
+tuning, must share no question with it and stay out of the training data too.
 """
 
 from __future__ import annotations
@@ -24,15 +26,19 @@ def _raw_items() -> list[dict]:
     return yaml.safe_load(REAL.read_text(encoding="utf-8"))
 
 
-def test_no_real_question_is_in_the_training_data(tmp_path: Path) -> None:
+def _leaks_into_training_data(path: Path, tmp_path: Path) -> str:
+    """'' when no question of ``path`` is in the training data, else a report of where."""
     kb_nlu = tmp_path / "kb_nlu.yml"
     write_kb_nlu(Settings(project_root=PROJECT_ROOT, policies_dir=PROJECT_ROOT / "policies"), kb_nlu)
     texts = training_texts(PROJECT_ROOT / "nlu_data", PROJECT_ROOT / "policies", [kb_nlu])
     assert sum(len(lines) for lines in texts.values()) > 1000  # the training data was really read
-    leaks = find_leaks([item.text for item in load_items(REAL)], texts)
-    assert not leaks, "real questions found in training data (remove them there):\n" + "\n".join(
-        f"  {question!r} in {Path(path).name}: {line!r}" for question, path, line in leaks
-    )
+    leaks = find_leaks([item.text for item in load_items(path)], texts)
+    return "\n".join(f"  {question!r} in {Path(file).name}: {line!r}" for question, file, line in leaks)
+
+
+def test_no_real_question_is_in_the_training_data(tmp_path: Path) -> None:
+    leaks = _leaks_into_training_data(REAL, tmp_path)
+    assert not leaks, "real questions found in training data (remove them there):\n" + leaks
 
 
 def test_every_real_question_has_a_source_and_the_mix_is_realistic() -> None:
@@ -94,13 +100,8 @@ def test_the_dev_set_shares_no_question_with_the_held_out_set() -> None:
 
 
 def test_no_dev_question_is_in_the_training_data(tmp_path: Path) -> None:
-    kb_nlu = tmp_path / "kb_nlu.yml"
-    write_kb_nlu(Settings(project_root=PROJECT_ROOT, policies_dir=PROJECT_ROOT / "policies"), kb_nlu)
-    texts = training_texts(PROJECT_ROOT / "nlu_data", PROJECT_ROOT / "policies", [kb_nlu])
-    leaks = find_leaks([item.text for item in load_items(REAL_DEV)], texts)
-    assert not leaks, "dev questions found in training data (remove them there):\n" + "\n".join(
-        f"  {question!r} in {Path(path).name}: {line!r}" for question, path, line in leaks
-    )
+    leaks = _leaks_into_training_data(REAL_DEV, tmp_path)
+    assert not leaks, "dev questions found in training data (remove them there):\n" + leaks
 
 
 def test_every_dev_question_has_a_source_and_a_known_label() -> None:
