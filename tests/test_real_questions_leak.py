@@ -3,6 +3,8 @@
 Its questions were written by students on public pages and must never be used for
 training or tuning: these tests fail if any of them appears, whole or inside a longer
 line, in ``nlu_data/``, ``policies/`` or the training data ``gradbot train`` builds.
+The team's real-question dev set (tests/eval/real_dev_questions.yml), which is used for
+tuning, must share no question with it and stay out of the training data too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from gradbot.evaluation import find_leaks, load_items, training_texts
+from gradbot.evaluation import find_leaks, load_items, overlap_key, training_texts
 from gradbot.knowledge.loader import load_directory
 from gradbot.settings import PROJECT_ROOT, Settings
 from gradbot.training import write_kb_nlu
@@ -24,15 +26,19 @@ def _raw_items() -> list[dict]:
     return yaml.safe_load(REAL.read_text(encoding="utf-8"))
 
 
-def test_no_real_question_is_in_the_training_data(tmp_path: Path) -> None:
+def _leaks_into_training_data(path: Path, tmp_path: Path) -> str:
+    """'' when no question of ``path`` is in the training data, else a report of where."""
     kb_nlu = tmp_path / "kb_nlu.yml"
     write_kb_nlu(Settings(project_root=PROJECT_ROOT, policies_dir=PROJECT_ROOT / "policies"), kb_nlu)
     texts = training_texts(PROJECT_ROOT / "nlu_data", PROJECT_ROOT / "policies", [kb_nlu])
     assert sum(len(lines) for lines in texts.values()) > 1000  # the training data was really read
-    leaks = find_leaks([item.text for item in load_items(REAL)], texts)
-    assert not leaks, "real questions found in training data (remove them there):\n" + "\n".join(
-        f"  {question!r} in {Path(path).name}: {line!r}" for question, path, line in leaks
-    )
+    leaks = find_leaks([item.text for item in load_items(path)], texts)
+    return "\n".join(f"  {question!r} in {Path(file).name}: {line!r}" for question, file, line in leaks)
+
+
+def test_no_real_question_is_in_the_training_data(tmp_path: Path) -> None:
+    leaks = _leaks_into_training_data(REAL, tmp_path)
+    assert not leaks, "real questions found in training data (remove them there):\n" + leaks
 
 
 def test_every_real_question_has_a_source_and_the_mix_is_realistic() -> None:
@@ -58,3 +64,53 @@ def test_real_question_labels_are_knowledge_base_ids() -> None:
     labels = {e for item in load_items(REAL) for e in item.expect if not e.startswith("@")}
     assert not labels - set(kb.entries), f"labels that are not knowledge-base ids: {sorted(labels - set(kb.entries))}"
     assert {e for item in load_items(REAL) for e in item.expect if e.startswith("@")} <= {"@out_of_scope"}
+
+
+# ------------------------------------------------ the team's real-question dev set (tuning)
+REAL_DEV = PROJECT_ROOT / "tests" / "eval" / "real_dev_questions.yml"
+NEAR_DUPLICATE = 0.8
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
+
+
+def _same_question(a: str, b: str) -> bool:
+    """Equal, one inside the other, or nearly the same characters (after overlap_key)."""
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) >= NEAR_DUPLICATE
+
+
+def test_the_dev_set_shares_no_question_with_the_held_out_set() -> None:
+    """The dev set (used for tuning) must not contain a held-out question.
+
+    Fails naming only the dev set's item numbers: the held-out texts are never printed.
+    """
+    held_out = [overlap_key(item.text) for item in load_items(REAL)]
+    shared = [
+        number
+        for number, item in enumerate(load_items(REAL_DEV), start=1)
+        if any(_same_question(overlap_key(item.text), key) for key in held_out)
+    ]
+    assert not shared, f"real_dev_questions.yml items {shared} repeat a held-out question: remove them"
+
+
+def test_no_dev_question_is_in_the_training_data(tmp_path: Path) -> None:
+    leaks = _leaks_into_training_data(REAL_DEV, tmp_path)
+    assert not leaks, "dev questions found in training data (remove them there):\n" + leaks
+
+
+def test_every_dev_question_has_a_source_and_a_known_label() -> None:
+    items = yaml.safe_load(REAL_DEV.read_text(encoding="utf-8"))
+    assert 100 <= len(items) <= 150
+    assert all(re.match(r"https?://\S+$", str(item.get("source") or "")) for item in items)
+    assert all(str(item.get("subject") or "").strip() for item in items if "@out_of_scope" in item["expect"])
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    labels = {e for item in load_items(REAL_DEV) for e in item.expect}
+    assert labels - set(kb.entries) <= {"@out_of_scope"}
+    texts = [overlap_key(item["text"]) for item in items]
+    assert len(set(texts)) == len(texts)

@@ -51,7 +51,7 @@ def entry_text(entry: Entry) -> str:
 # Words that say how a question is asked, not what it is about: left out of coverage.
 COVERAGE_IGNORED = frozenset(
     "干嘛 干啥 有用 没用 啥时候 什么时候 时候 多久 多长时间 今年 明年 去年 期间 有人 通过 一般 具体 现在 之后 以后 的话 "
-    "怎么弄 咋弄 咋整 怎么整 怎么搞 情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
+    "意思 什么意思 啥意思 怎么弄 咋弄 咋整 怎么整 怎么搞 情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
     "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
     "why would should could will there it this that".split()
 ) | frozenset(
@@ -63,6 +63,12 @@ COVERAGE_IGNORED = frozenset(
     "then also just really very so and or but with from at by as be was were been have has had".split()
 )
 SINGLE_CHAR_WEIGHT = 0.5
+
+
+def _mentions(text: str, word: str) -> bool:
+    """All of a word of three or more characters but its first or last character occurs in
+    ``text``: 三方协议书 → 三方协议, 入海口 (a segmentation slip for 迁入 海口) → 海口."""
+    return len(word) >= 3 and not word.isascii() and (word[1:] in text or word[:-1] in text)
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class Matcher:
             if (long_word and word in text) or word in vocab:
                 covered += weight
                 substantial = substantial or long_word
+            elif long_word and _mentions(text, word):  # most of the word: half the credit
+                covered += weight / 2
         return (covered / total if total else 0.0), substantial
 
     def vectors(self, texts: list[str]):  # type: ignore[no-untyped-def]

@@ -10,7 +10,14 @@ ours. Three checks, all on the normalised question text:
 - other universities: a question about a named university other than XJTU is about
   that school's procedure, which no entry covers;
 - a named company's hiring (its written test, pay, schedule) is that company's business,
-  not the job-fair entry's.
+  not the job-fair entry's;
+- another field's contract or procedure (a flat's online contract, a lease, a tax or escrow
+  agreement, a streamer's contract) shares words (网签, 违约金, 三方) with the employment
+  agreement but is not about it.
+
+:func:`agrees_on_place` is the positive side of the place check: an entry bound to the
+place the question names (the other-cities entry for 成都, 海口 …) is the natural answer
+to a settlement question about that place, whatever topic the NLU guessed.
 """
 
 from __future__ import annotations
@@ -47,6 +54,12 @@ HIRING_WORDS = (
     "校招 秋招 春招 社招 实习生招聘 招聘 笔试 面试 网申 内推 宣讲 薪资 工资 待遇 年薪 月薪 开多少 录取 考试 体检 "
     "岗位 hire hiring interview salary written test"
 ).split()
+# Words of other fields whose contracts and procedures share words with ours.
+OTHER_FIELDS = (
+    "二手房 购房 买房 卖房 房屋买卖 商品房 房产 房贷 租房 房租 租赁 房东 商铺 物业 装修 车贷 买车 "
+    "电子税务局 税务局 纳税 个税 资金监管 托管协议 主播 经纪公司 艺人 合约机 宽带 话费 健身卡 驾校 网贷 信用卡 "
+    "工程款 承包 加盟"
+).split()
 _UNIVERSITY = re.compile(r"([\u4e00-\u9fff]{2,8})大学(?!生)")
 
 
@@ -80,6 +93,37 @@ def asks_company_hiring(text: str) -> bool:
     """True when the question is about a named company's own hiring (test, pay, schedule)."""
     norm = normalize(text)
     return any(c in norm for c in COMPANIES) and any(w in norm for w in HIRING_WORDS)
+
+
+def names_other_field(text: str) -> bool:
+    """True when the question is about another field's contract or procedure (housing, tax …)."""
+    norm = normalize(text)
+    return any(word in norm for word in OTHER_FIELDS)
+
+
+def out_of_scope_reason(text: str) -> str:
+    """Why no entry may answer ``text`` ('' when some may): another school, a company's hiring, another field."""
+    if names_other_school(text):
+        return "other_school"
+    if asks_company_hiring(text):
+        return "company_hiring"
+    if names_other_field(text):
+        return "other_field"
+    return ""
+
+
+def agrees_on_place(entry: Entry, text: str) -> bool:
+    """True when the question names a place and the entry is bound to it."""
+    asked = _places_in(normalize(text))
+    return bool(asked) and bool(asked & entry_places(entry.title, entry.keywords))
+
+
+def without_places(text: str) -> str:
+    """``text`` with the places it names taken out (what is asked about the place)."""
+    norm = normalize(text)
+    for place in sorted((*PLACES, *PLACE_ALIASES), key=len, reverse=True):
+        norm = norm.replace(place, " ")
+    return norm
 
 
 def excluded(entry: Entry, text: str) -> str:

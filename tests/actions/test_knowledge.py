@@ -162,6 +162,21 @@ def followup_tracker(text: str, ranking: dict[str, float], previous_faq: str) ->
 def test_another_city_is_not_answered_with_shanghai(policies: Path) -> None:
     _, payload = run(ActionAnswerFaq(), tracker("拉萨毕业生落户条件是什么", {"ask_shanghai": 0.9}))
     assert payload["faq_id"] not in {"shanghai.eligibility", "shanghai.scoring", "shanghai.timeline"}
+    # the entry bound to that city answers, whatever topic the model guessed
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "general.other_city_settlement"
+
+
+def test_another_citys_settlement_is_not_our_graduates_hukou_entry(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("户口想迁到海口，需要什么条件", {"ask_dispatch": 0.99}))
+    assert payload["faq_id"] == "general.other_city_settlement"
+    # a place named beside another subject does not pull in the other-cities entry
+    _, payload = run(ActionAnswerFaq(), tracker("有没有宁波的专场招聘会", {"ask_recruit": 0.99}))
+    assert payload["faq_id"] != "general.other_city_settlement" and "general.other_city_settlement" not in payload["options"]
+
+
+@pytest.mark.parametrize("text", ["二手房网签在哪里办", "租房合同提前解约违约金怎么算", "电子税务局的三方协议怎么签"])
+def test_another_fields_contract_is_refused(policies: Path, text: str) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker(text, {"ask_dispatch": 0.99}))
     assert payload["outcome"] == "fallback"
 
 

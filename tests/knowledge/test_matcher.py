@@ -60,3 +60,12 @@ def test_a_single_shared_character_is_not_substantial(policies):
     _, substantial = matcher.coverage("章", entries["dispatch.agreement_stamp"])
     assert not substantial
     assert matcher.coverage("", entries["dispatch.agreement_stamp"]) == (0.0, False)
+
+
+def test_most_of_a_long_word_earns_half_the_credit(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    stamp = {e.id: e for e in matcher.entries}["dispatch.agreement_stamp"]
+    whole, _ = matcher.coverage("三方协议盖章顺序", stamp)
+    slip, _ = matcher.coverage("三方协议书盖章顺序", stamp)  # 三方协议书: the entry only says 三方协议
+    unknown, _ = matcher.coverage("资金监管盖章顺序", stamp)
+    assert whole > slip > unknown

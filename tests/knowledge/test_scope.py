@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from gradbot.knowledge.schema import Entry
-from gradbot.knowledge.scope import entry_places, excluded, names_other_school
+from gradbot.knowledge.scope import (
+    agrees_on_place,
+    entry_places,
+    excluded,
+    names_other_school,
+    out_of_scope_reason,
+    without_places,
+)
 
 
 def entry(title: str, keywords: tuple[str, ...] = (), not_for: tuple[str, ...] = ()) -> Entry:
@@ -46,3 +53,20 @@ def test_a_named_companys_hiring_is_recognised():
     assert asks_company_hiring("腾讯的校招流程")
     assert not asks_company_hiring("秋招一般几月开始")  # no company named
     assert not asks_company_hiring("华为的三方违约金能少交吗")  # a company, but not its hiring
+
+
+def test_another_fields_contract_is_out_of_scope():
+    assert out_of_scope_reason("二手房网签在哪里办理") == "other_field"
+    assert out_of_scope_reason("租房合同违约金要交多少") == "other_field"
+    assert out_of_scope_reason("西工大的三方在哪盖章") == "other_school"
+    assert out_of_scope_reason("华为秋招笔试考什么") == "company_hiring"
+    assert out_of_scope_reason("网签怎么操作") == ""
+    assert out_of_scope_reason("三方违约金要交多少") == ""
+
+
+def test_an_entry_agrees_with_the_place_it_is_bound_to():
+    cities = entry("上海以外城市落户", keywords=("成都", "海口"))
+    assert agrees_on_place(cities, "户口迁入海口要什么条件")
+    assert not agrees_on_place(cities, "户口迁回原籍怎么办")  # no place named
+    assert not agrees_on_place(entry("三方协议解约"), "成都的公司要解约")  # the entry is bound to no place
+    assert "海口" not in without_places("户口迁入海口要什么条件") and "户口" in without_places("户口迁入海口要什么条件")
