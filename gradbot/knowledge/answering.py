@@ -45,6 +45,7 @@ never on the held-out ``real_questions.yml``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from gradbot.knowledge.matcher import Match, Matcher
@@ -77,6 +78,15 @@ PLACE_BONUS = 0.15
 SHORT_QUESTION = 4
 SPECIFIC_SIMILARITY = 0.45
 MAX_OPTIONS = 3
+# The answer gate: a logistic score over the evidence for the chosen entry (its similarity,
+# the NLU's confidence in its topic, how much of the question it covers, and its lead over
+# the runner-up) estimates how likely the answer is right; below ANSWER_PROBABILITY the
+# student gets the leading entries as buttons instead of one confident answer. Weights and
+# floor fitted with cross-validation by benchmarks/calibrate_answering.py (see its output).
+EVIDENCE_FEATURES = ("similarity", "topic", "coverage", "margin")
+EVIDENCE_WEIGHTS = (0.0, 0.0, 0.0, 0.0)
+EVIDENCE_BIAS = 0.0
+ANSWER_PROBABILITY = 0.0
 
 
 @dataclass
@@ -87,6 +97,13 @@ class Decision:
     entry: Entry | None = None
     options: list[Entry] = field(default_factory=list)
     scored: list[tuple[Match, float]] = field(default_factory=list)
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+def answer_probability(evidence: dict[str, float]) -> float:
+    """The calibrated chance that answering with the entry behind ``evidence`` is right."""
+    z = EVIDENCE_BIAS + sum(w * evidence.get(name, 0.0) for name, w in zip(EVIDENCE_FEATURES, EVIDENCE_WEIGHTS))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def answers(matcher: Matcher, text: str, match: Match) -> bool:
@@ -160,7 +177,17 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
     if close:
         return Decision("clarify", options=[best.entry, *close], scored=scored[:MAX_OPTIONS])
-    return Decision("faq", entry=best.entry, scored=scored[:MAX_OPTIONS])
+    runner_up = scored[1][1] if len(scored) > 1 else 0.0
+    evidence = {
+        "similarity": best.score,
+        "topic": best_topic_conf,
+        "coverage": matcher.coverage(text, best.entry)[0],
+        "margin": best_score - runner_up,
+    }
+    if answer_probability(evidence) < ANSWER_PROBABILITY:  # weak evidence: let the student pick
+        others = [m.entry for m, _ in scored[1:MAX_OPTIONS] if answers(matcher, text, m)]
+        return Decision("clarify", options=[best.entry, *others], scored=scored[:MAX_OPTIONS], evidence=evidence)
+    return Decision("faq", entry=best.entry, scored=scored[:MAX_OPTIONS], evidence=evidence)
 
 
 def strong_match(matcher: Matcher, text: str) -> Entry | None:

@@ -1,0 +1,210 @@
+"""Fit the answer gate of :mod:`gradbot.knowledge.answering` with cross-validation.
+
+Only the tuning sets are read (``questions.yml``, ``dev_questions.yml``,
+``real_dev_questions.yml``); the held-out ``real_questions.yml`` is refused. Each
+question is parsed once by the trained NLU model (cached in
+``build/calibration_nlu.json``) and the assistant's routing is replayed offline: the
+FallbackClassifier thresholds of ``config.yml``, then :func:`decide` for a topic intent
+or :func:`strong_match` for out-of-scope / low confidence, as the actions do.
+
+With the gate off, every question answered with an entry gives one example: its
+evidence (similarity, topic confidence, coverage, margin) and whether the entry was
+right. The union of the sets is split into ``FOLDS`` folds; for each fold a logistic
+regression and a probability floor are fitted on the other folds, the floor maximising
+``correct − WRONG_COST × wrong`` (a wrong answer costs ``WRONG_COST`` missed ones), and the
+held fold is scored with that rule. The printed cross-validated figures are therefore
+measured on questions the rule was not fitted on. Finally the rule is fitted on all
+folds and printed as the constants to put into ``answering.py``.
+
+    .venv/bin/python benchmarks/calibrate_answering.py            # fit and cross-validate
+    .venv/bin/python benchmarks/calibrate_answering.py --current  # figures of the rule in answering.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from gradbot.evaluation import is_correct, load_items
+from gradbot.knowledge import answering
+from gradbot.knowledge.loader import load_directory
+from gradbot.knowledge.matcher import Matcher
+from gradbot.settings import PROJECT_ROOT
+
+TUNING_SETS = ("questions.yml", "dev_questions.yml", "real_dev_questions.yml")
+HELD_OUT = "real_questions.yml"
+CACHE = PROJECT_ROOT / "build" / "calibration_nlu.json"
+FOLDS = 5
+WRONG_COST = 3.0
+SEED = 8
+# the intents that do not reach the knowledge-base actions, and the outcome each gives
+OTHER_OUTCOMES = {"greet": "greet", "thanks": "thanks", "goodbye": "goodbye", "bot_challenge": "bot_challenge",
+                  "handoff": "handoff", "case_status": "case_status", "bind": "bind"}
+
+
+def fallback_thresholds() -> tuple[float, float]:
+    """The FallbackClassifier's threshold and ambiguity threshold from ``config.yml``."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    step = next(s for s in config["pipeline"] if s["name"] == "FallbackClassifier")
+    return float(step["threshold"]), float(step["ambiguity_threshold"])
+
+
+def parses(texts: list[str]) -> dict[str, Any]:
+    """NLU parse (intent, confidence, ranking) per text, from the cache or the trained model."""
+    from gradbot.training import latest_model
+    from gradbot.settings import get_settings
+
+    model = str(latest_model(get_settings().models_dir))
+    cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
+    if cache.get("model") != model:
+        cache = {"model": model, "parses": {}}
+    missing = [t for t in texts if t not in cache["parses"]]
+    if missing:
+        from gradbot.nlu_model import NluModel
+
+        nlu = NluModel.load(Path(model))
+        for text in missing:
+            p = nlu.parse(text)
+            cache["parses"][text] = [p["intent"]["name"], float(p["intent"]["confidence"]),
+                                     [[r["name"], float(r["confidence"])] for r in p.get("intent_ranking", [])]]
+        CACHE.parent.mkdir(exist_ok=True)
+        CACHE.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    return {t: cache["parses"][t] for t in texts}
+
+
+def replay(matcher: Matcher, text: str, parse: list, thresholds: tuple[float, float]) -> tuple[str, str | None, dict]:
+    """(outcome, faq_id, evidence) as the assistant would give them for one new conversation."""
+    intent, confidence, ranking = parse
+    threshold, ambiguity = thresholds
+    if confidence < threshold or (len(ranking) > 1 and ranking[0][1] - ranking[1][1] < ambiguity):
+        intent = "nlu_fallback"
+    if intent.startswith("ask_"):
+        topics = {name[4:]: conf for name, conf in ranking if name.startswith("ask_")}
+        decision = answering.decide(matcher, text, topics)
+        return decision.outcome, decision.entry.id if decision.entry else None, decision.evidence
+    if intent in ("out_of_scope", "nlu_fallback"):
+        entry = answering.strong_match(matcher, text)
+        return ("faq", entry.id, {}) if entry else ("fallback", None, {})
+    return OTHER_OUTCOMES.get(intent, intent), None, {}
+
+
+def examples() -> list[dict[str, Any]]:
+    """One row per tuning question: set, expectation, replayed outcome with the gate off."""
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    matcher = Matcher(kb)
+    items = [(name, item) for name in TUNING_SETS for item in load_items(PROJECT_ROOT / "tests" / "eval" / name)]
+    parsed = parses([item.text for _, item in items])
+    thresholds = fallback_thresholds()
+    rows = []
+    for name, item in items:
+        outcome, faq_id, evidence = replay(matcher, item.text, parsed[item.text], thresholds)
+        rows.append({"set": name, "expect": item.expect, "outcome": outcome, "faq_id": faq_id, "evidence": evidence,
+                     "oos": "@out_of_scope" in item.expect,
+                     "gated": bool(evidence) and outcome == "faq" and answering.answer_probability(evidence) < answering.ANSWER_PROBABILITY})
+    return rows
+
+
+def matrix(rows: list[dict[str, Any]]) -> np.ndarray:
+    return np.array([[r["evidence"][f] for f in answering.EVIDENCE_FEATURES] for r in rows])
+
+
+def fit(rows: list[dict[str, Any]]) -> tuple[np.ndarray, float, float]:
+    """Logistic weights, bias and the probability floor that maximises the utility on ``rows``."""
+    from sklearn.linear_model import LogisticRegression
+
+    answered = [r for r in rows if r["outcome"] == "faq" and r["evidence"]]
+    y = np.array([is_correct(r["expect"], "faq", r["faq_id"]) for r in answered])
+    model = LogisticRegression(C=1.0).fit(matrix(answered), y)
+    probs = model.predict_proba(matrix(answered))[:, 1]
+    best_floor, best_utility = 0.0, float(y.sum() - WRONG_COST * (~y).sum())
+    for floor in sorted(set(np.round(probs, 3))):
+        keep = probs >= floor
+        # a gated question expecting @out_of_scope gets buttons: neither right nor wrong
+        utility = float((y & keep).sum() - WRONG_COST * (~y & keep).sum())
+        if utility > best_utility:
+            best_floor, best_utility = float(floor), utility
+    return model.coef_[0], float(model.intercept_[0]), best_floor
+
+
+def gated(rows: list[dict[str, Any]], weights: np.ndarray, bias: float, floor: float) -> list[bool]:
+    out = []
+    for r in rows:
+        if r["outcome"] != "faq" or not r["evidence"]:
+            out.append(False)
+            continue
+        z = bias + float(np.dot(weights, [r["evidence"][f] for f in answering.EVIDENCE_FEATURES]))
+        out.append(1 / (1 + np.exp(-z)) < floor)
+    return out
+
+
+def figures(rows: list[dict[str, Any]], gate: list[bool]) -> dict[str, float]:
+    """accuracy, wrong-answer rate, false fallback+buttons and out-of-scope refused, with ``gate`` applied."""
+    right = wrong = missed = faq_items = oos = refused = 0
+    for r, g in zip(rows, gate):
+        outcome = "clarify" if g else r["outcome"]
+        ok = is_correct(r["expect"], outcome, r["faq_id"])
+        right += ok
+        wrong += outcome == "faq" and not ok
+        if any(not e.startswith("@") for e in r["expect"]):
+            faq_items += 1
+            missed += outcome in ("fallback", "clarify")
+        if r["oos"]:
+            oos += 1
+            refused += outcome in ("fallback", "handoff")
+    n = len(rows)
+    return {"n": n, "accuracy": round(right / n, 3), "wrong": round(wrong / n, 3),
+            "not_answered": round(missed / max(faq_items, 1), 3), "oos_refused": round(refused / max(oos, 1), 3)}
+
+
+def report(label: str, rows: list[dict[str, Any]], gate: list[bool]) -> None:
+    for name in TUNING_SETS:
+        idx = [i for i, r in enumerate(rows) if r["set"] == name]
+        print(f"  {label:<16} {name:<24} {figures([rows[i] for i in idx], [gate[i] for i in idx])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--current", action="store_true", help="only the figures of the rule now in answering.py")
+    args = parser.parse_args()
+    if any(HELD_OUT in a for a in sys.argv):
+        raise SystemExit(f"{HELD_OUT} is held out: never tune on it")
+    if args.current:
+        rows = examples()
+        report("current rule", rows, [r["gated"] for r in rows])
+        return
+    saved = answering.ANSWER_PROBABILITY
+    answering.ANSWER_PROBABILITY = 0.0  # gate off: every answer is an example
+    try:
+        rows = examples()
+    finally:
+        answering.ANSWER_PROBABILITY = saved
+    report("gate off", rows, [False] * len(rows))
+    order = list(range(len(rows)))
+    random.Random(SEED).shuffle(order)
+    fold_of = {i: k % FOLDS for k, i in enumerate(order)}
+    cv_gate = [False] * len(rows)
+    for fold in range(FOLDS):
+        train = [rows[i] for i in order if fold_of[i] != fold]
+        test = [i for i in order if fold_of[i] == fold]
+        weights, bias, floor = fit(train)
+        for i, g in zip(test, gated([rows[i] for i in test], weights, bias, floor)):
+            cv_gate[i] = g
+        print(f"  fold {fold}: weights={np.round(weights, 2).tolist()} bias={bias:.2f} floor={floor:.3f}")
+    report("cross-validated", rows, cv_gate)
+    weights, bias, floor = fit(rows)
+    report("fitted on all", rows, gated(rows, weights, bias, floor))
+    print(f"EVIDENCE_FEATURES = {answering.EVIDENCE_FEATURES}")
+    print(f"EVIDENCE_WEIGHTS = ({', '.join(f'{w:.2f}' for w in weights)})")
+    print(f"EVIDENCE_BIAS = {bias:.2f}")
+    print(f"ANSWER_PROBABILITY = {floor:.3f}")
+
+
+if __name__ == "__main__":
+    main()
