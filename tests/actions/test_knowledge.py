@@ -219,3 +219,13 @@ def test_new_subjects_are_answered(policies: Path) -> None:
     assert payload["faq_id"] == "dispatch.archive_storage"
     _, payload = run(ActionAnswerFaq(), tracker("杭州落户要什么条件", {"ask_general": 0.9}))
     assert payload["faq_id"] == "general.other_city_settlement"
+
+
+def test_weak_evidence_gets_buttons_not_an_answer(policies: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text, ranking = "报到证现在还发吗，丢了能补办吗", {"ask_dispatch": 0.95}
+    _, payload = run(ActionAnswerFaq(), tracker(text, ranking))
+    assert payload["outcome"] == "faq"
+    monkeypatch.setattr("gradbot.knowledge.answering.ANSWER_PROBABILITY", 1.0)  # no evidence is strong enough
+    shown, payload = run(ActionAnswerFaq(), tracker(text, ranking))
+    assert payload["outcome"] == "clarify" and payload["options"][0] == "dispatch.report_card"
+    assert shown[0]["buttons"][-1]["payload"] == "/handoff"
