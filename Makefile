@@ -7,15 +7,19 @@ MODEL_STAMP := models/.stamp-model
 KB_NLU := build/kb_nlu.yml
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data policies gradbot/nlu -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: run test venv model train validate eval bench lock clean
+.PHONY: run test lint venv model train validate eval bench lock clean
 
 run: $(DEPS_STAMP) $(MODEL_STAMP)
 	$(BIN)/gradbot run
 
 test: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
+	$(BIN)/ruff check .
 	$(BIN)/rasa data validate --data nlu_data build/kb_nlu.yml --domain domain.yml --config config.yml --fail-on-warnings
 	$(BIN)/rasa test core --stories tests/stories --model models --out build/test-stories --fail-on-prediction-errors
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(DEPS_STAMP)
+	$(BIN)/ruff check .
 
 venv: $(DEPS_STAMP)
 
@@ -42,7 +46,8 @@ validate: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 
 eval: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/gradbot eval tests/eval/questions.yml > build/eval.jsonl
-	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl
+	$(BIN)/gradbot eval tests/eval/real_questions.yml > build/eval_real.jsonl
+	$(BIN)/python benchmarks/eval_overlap.py build/eval.jsonl build/eval_real.jsonl
 
 bench: $(DEPS_STAMP) $(MODEL_STAMP) $(KB_NLU)
 	$(BIN)/python benchmarks/run_all.py

@@ -1,9 +1,12 @@
 """Actions on the student's own data: case status, binding, unbinding, and asking for a human.
 
-They stay thin and call :mod:`gradbot.cases`. The database is opened lazily (and
-migrated on first use); if it fails the student gets a polite "system busy" reply and
-the error is logged without student IDs or codes. A student ID typed in a message is
-never looked up: only the student bound to this Telegram user is shown.
+They stay thin and call :mod:`gradbot.cases`. Privacy is decided first: outside a private
+chat (the front end sends ``chat_type`` as message metadata) they refuse and touch no
+data. The database is opened lazily (and migrated on first use); if it fails the student
+gets a polite "system busy" reply and the error is logged without student IDs or codes.
+A student ID typed in a message is never looked up: only the student bound to this
+Telegram user is shown. What the student reads is in ``domain.yml`` (``utter_*`` and
+``utter_*_en``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payload import latest_text, send_payload, wants_english
+from actions.payload import in_private_chat, latest_text, send_payload, utter, wants_english
 from gradbot.logsetup import mask_name, mask_student_id, redact
 
 log = logging.getLogger(__name__)
@@ -26,27 +29,24 @@ _LOOKS_LIKE_STUDENT_ID = re.compile(r"(?<!\d)\d{6,}(?!\d)")
 
 def _session():
     """A session on the configured database, migrated to the newest schema on first use."""
-    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.db.engine import sessions, upgrade
 
     upgrade()
-    return session_scope()
+    return sessions().begin()
 
 
 def _busy(dispatcher: CollectingDispatcher, english: bool, what: str, exc: Exception) -> None:
     log.error("%s failed: %s: %s", what, type(exc).__name__, redact(str(exc).splitlines()[0] if str(exc) else "")[:300])
-    dispatcher.utter_message(
-        text="Sorry, the system is busy right now. Please try again in a few minutes."
-        if english else "抱歉，系统繁忙，请过几分钟再试。"
-    )
+    utter(dispatcher, english, "busy")
 
 
-def _how_to_bind(english: bool) -> str:
-    if english:
-        return ("To see your own cases, first bind your student ID: ask the staff at the Employment Center "
-                "(room 205) for a one-time binding code, then open the link they give you or send me the code "
-                "(e.g. /bind followed by the code). Codes are valid for 24 hours.")
-    return ("查询本人办理进度需要先绑定学号：请向就业创业中心（205 室）的老师领取一次性绑定码，"
-            "然后点击老师给的链接，或把绑定码直接发给我（例如发送 /bind 加绑定码）。绑定码 24 小时内有效。")
+def _refused_outside_private_chat(dispatcher: CollectingDispatcher, tracker: Tracker, outcome: str) -> bool:
+    """True (after saying so) when this is not a private chat: personal matters are not handled in groups."""
+    if in_private_chat(tracker):
+        return False
+    utter(dispatcher, wants_english(tracker), "private_chat_only")
+    send_payload(dispatcher, tracker, outcome)
+    return True
 
 
 class ActionCaseStatus(Action):
@@ -59,6 +59,8 @@ class ActionCaseStatus(Action):
         from gradbot.cases.binding import student_for
         from gradbot.cases.status import status_message
 
+        if _refused_outside_private_chat(dispatcher, tracker, "case_status"):
+            return []
         english = wants_english(tracker)
         try:
             with _session() as session:
@@ -68,12 +70,12 @@ class ActionCaseStatus(Action):
             _busy(dispatcher, english, "case status", exc)
             send_payload(dispatcher, tracker, "case_status")
             return []
-        if text is None:
-            text = _how_to_bind(english)
-            if _LOOKS_LIKE_STUDENT_ID.search(latest_text(tracker)):
-                text += ("\nFor privacy I can't look anyone up by student ID." if english
-                         else "\n为保护隐私，我不能按学号查询任何人的信息。")
-        dispatcher.utter_message(text=text)
+        if text is not None:
+            dispatcher.utter_message(text=text)
+        elif _LOOKS_LIKE_STUDENT_ID.search(latest_text(tracker)):
+            utter(dispatcher, english, "how_to_bind_no_lookup")
+        else:
+            utter(dispatcher, english, "how_to_bind")
         send_payload(dispatcher, tracker, "case_status")
         return []
 
@@ -91,29 +93,17 @@ def _code_from(tracker: Tracker) -> str | None:
     return normalize_code(slot) if slot else None
 
 
-def _bind_reply(result, english: bool) -> str:
+def _say_bind_result(dispatcher: CollectingDispatcher, result, english: bool) -> None:
     if result.status == "ok":
         who = f"{mask_student_id(result.student_id)} ({mask_name(result.student_name)})" if result.student_name \
             else mask_student_id(result.student_id)
-        if english:
-            return (f"Done! This chat is now bound to student ID {who}. Send /status to see your cases; "
-                    "I'll also tell you here when a status changes. Send /unbind to undo.")
-        return (f"绑定成功！已绑定学号 {who}。发送“我的进度”或 /status 查看办理进度；"
-                "进度有更新时我也会在这里通知你。发送 /unbind 可解除绑定。")
-    if result.status == "wrong":
-        if english:
-            return (f"That code isn't right. Please check it and try again ({result.attempts_left} attempts left "
-                    "this hour). A code has 8 letters and digits, like the XXXX-XXXX the staff gave you.")
-        return f"绑定码不正确，请核对后重试（本小时内还可尝试 {result.attempts_left} 次）。绑定码是老师给你的 8 位字母和数字（XXXX-XXXX）。"
-    if result.status == "expired":
-        return ("This code has expired (codes are valid for 24 hours). Please ask the staff for a new one."
-                if english else "这个绑定码已过期（有效期 24 小时），请联系老师重新领取。")
-    if result.status == "used":
-        return ("This code has already been used; each code works once. Ask the staff for a new one if you need to bind again."
-                if english else "这个绑定码已经使用过了，每个绑定码只能用一次。如需重新绑定，请向老师领取新的绑定码。")
-    minutes = result.minutes_left
-    return (f"Too many wrong codes. For your security, please try again in {minutes} minutes."
-            if english else f"绑定码错误次数过多，为保护账户安全，请 {minutes} 分钟后再试。")
+        utter(dispatcher, english, "bind_ok", who=who)
+    elif result.status == "wrong":
+        utter(dispatcher, english, "bind_wrong", attempts_left=result.attempts_left)
+    elif result.status in ("expired", "used"):
+        utter(dispatcher, english, f"bind_{result.status}")
+    else:
+        utter(dispatcher, english, "bind_locked_out", minutes=result.minutes_left)
 
 
 class ActionBind(Action):
@@ -125,11 +115,17 @@ class ActionBind(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from gradbot.cases.binding import bind
 
-        english = wants_english(tracker)
         events = [SlotSet("bind_code", None)] if "bind_code" in (tracker.slots or {}) else []
+        if _refused_outside_private_chat(dispatcher, tracker, "bind"):
+            return events
+        english = wants_english(tracker)
         code = _code_from(tracker)
         if not code:
-            dispatcher.utter_message(text=self._already_bound(tracker.sender_id, english) or _how_to_bind(english))
+            masked = self._bound_student(tracker.sender_id)
+            if masked:
+                utter(dispatcher, english, "already_bound", who=masked)
+            else:
+                utter(dispatcher, english, "how_to_bind")
             send_payload(dispatcher, tracker, "bind")
             return events
         try:
@@ -139,28 +135,22 @@ class ActionBind(Action):
             _busy(dispatcher, english, "binding", exc)
             send_payload(dispatcher, tracker, "bind")
             return events
-        dispatcher.utter_message(text=_bind_reply(result, english))
+        _say_bind_result(dispatcher, result, english)
         send_payload(dispatcher, tracker, "bind")
         return events
 
-
     @staticmethod
-    def _already_bound(sender_id: str, english: bool) -> str | None:
-        """The reply for a user who is bound already (None when not bound or unknown)."""
+    def _bound_student(sender_id: str) -> str | None:
+        """The masked student ID the user is bound to (None when not bound, or the database is down)."""
         from gradbot.cases.binding import student_for
 
         try:
             with _session() as session:
                 student = student_for(session, sender_id)
-                masked = mask_student_id(student.student_id) if student else None
+                return mask_student_id(student.student_id) if student else None
         except Exception:  # the database is down: fall back to the general explanation
             log.warning("binding lookup failed", exc_info=True)
             return None
-        if masked is None:
-            return None
-        if english:
-            return f"You are already bound to student ID {masked}. Send /status for your cases, or /unbind to unbind."
-        return f"你已绑定学号 {masked}。发送 /status 查看办理进度；如需更换，请先发送 /unbind 解除绑定。"
 
 
 class ActionUnbind(Action):
@@ -172,6 +162,8 @@ class ActionUnbind(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from gradbot.cases.binding import unbind
 
+        if _refused_outside_private_chat(dispatcher, tracker, "bind"):
+            return []
         english = wants_english(tracker)
         try:
             with _session() as session:
@@ -180,12 +172,7 @@ class ActionUnbind(Action):
             _busy(dispatcher, english, "unbinding", exc)
             send_payload(dispatcher, tracker, "bind")
             return []
-        if had_binding:
-            text = ("Unbound. You won't get status notifications here any more; ask the staff for a new code to bind again."
-                    if english else "已解除绑定，之后不会再收到进度通知。如需重新绑定，请向老师领取新的绑定码。")
-        else:
-            text = "This chat isn't bound to a student ID." if english else "你目前没有绑定学号。"
-        dispatcher.utter_message(text=text)
+        utter(dispatcher, english, "unbound" if had_binding else "not_bound")
         send_payload(dispatcher, tracker, "bind")
         return []
 
@@ -210,10 +197,12 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from gradbot.cases.binding import student_for
         from gradbot.cases.catalog import load_catalog
-        from gradbot.cases.contacts import format_contact
-        from gradbot.cases.conversation_log import scrub
-        from gradbot.cases.models import HandoffRequest
+        from gradbot.db.models import HandoffRequest
+        from gradbot.knowledge.contacts import format_contact
+        from gradbot.reporting.conversation_log import scrub
 
+        if _refused_outside_private_chat(dispatcher, tracker, "handoff"):
+            return []
         english = wants_english(tracker)
         catalog = load_catalog()
         try:
@@ -231,16 +220,12 @@ class ActionHandoff(Action):
             return []
         desk = catalog.desk_for_level(level) if student else None
         contact = format_contact(desk.contact if desk else catalog.handoff_default_contact, english, full=True)
-        if english:
-            who = f"Please contact {desk.desk_en or 'the office'} directly:" if desk else "Please contact the office directly:"
-            text = f"I've noted your request for a person. {who}\n{contact}"
-            if not desk:
-                text += "\n(Once your student ID is bound I can point you to the right desk for your degree level.)"
+        desk_name = (desk.desk_en if english else desk.desk) if desk else ""
+        if desk is None:
+            utter(dispatcher, english, "handoff_not_bound", contact=contact)
+        elif desk_name:
+            utter(dispatcher, english, "handoff_desk", desk=desk_name, contact=contact)
         else:
-            who = f"请直接联系{desk.desk or '办公室老师'}：" if desk else "请直接联系就业创业中心："
-            text = f"已记录你的转人工请求。{who}\n{contact}"
-            if not desk:
-                text += "\n（绑定学号后，我可以告诉你对应学历层次的负责老师。）"
-        dispatcher.utter_message(text=text)
+            utter(dispatcher, english, "handoff_office", contact=contact)
         send_payload(dispatcher, tracker, "handoff")
         return []

@@ -37,6 +37,22 @@ def topic_confidences(tracker: Tracker) -> Dict[str, float]:
     }
 
 
+def previous_faq_id(tracker: Tracker) -> str | None:
+    """The entry the assistant answered in the turn before the latest message, if any."""
+    seen_latest_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest_user:
+                return None
+            seen_latest_user = True
+        elif kind == "bot" and seen_latest_user:
+            payload = ((event.get("data") or {}).get("custom") or {}).get("gradbot") or {}
+            if payload.get("outcome") == "faq" and payload.get("faq_id"):
+                return str(payload["faq_id"])
+    return None
+
+
 def choose_faq_payload(faq_id: str) -> str:
     """The button payload that asks for one entry."""
     return "/choose_faq" + json.dumps({"faq_id": faq_id}, separators=(",", ":"))
@@ -73,7 +89,7 @@ class ActionAnswerFaq(Action):
             send_payload(dispatcher, tracker, "faq", entry.id)
             return [SlotSet("faq_id", None)]
 
-        decision = decide(snapshot.matcher, latest_text(tracker), topic_confidences(tracker))
+        decision = decide(snapshot.matcher, latest_text(tracker), topic_confidences(tracker), previous_faq_id(tracker))
         log.debug("faq decision %s: %s", decision.outcome, [(m.entry.id, round(s, 3)) for m, s in decision.scored])
         if decision.outcome == "faq" and decision.entry is not None:
             dispatcher.utter_message(text=format_answer(decision.entry, snapshot.kb, english))

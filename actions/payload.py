@@ -1,4 +1,5 @@
-"""The machine-readable message that ends every reply turn (see docs/ARCHITECTURE.md)."""
+"""What every action reads from the tracker (intent, text, language, chat type) and the
+machine-readable message that ends every reply turn (see docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ def latest_intent(tracker: Tracker) -> tuple[str, float]:
 def latest_text(tracker: Tracker) -> str:
     """The latest user message's text ('' for none)."""
     return str((tracker.latest_message or {}).get("text") or "")
+
+
+def chat_type(tracker: Tracker) -> str:
+    """The Telegram chat type of the latest user message (``private``, ``group`` …), from the
+    message metadata the front end sends; ``private`` when there is none (terminal chat)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            return str(metadata.get("chat_type") or "private") if isinstance(metadata, dict) else "private"
+    return "private"
+
+
+def in_private_chat(tracker: Tracker) -> bool:
+    """True when the latest user message came from a private chat (personal matters may be handled)."""
+    return chat_type(tracker) == "private"
+
+
+def utter(dispatcher: CollectingDispatcher, english: bool, name: str, **values: Any) -> None:
+    """Send the ``domain.yml`` response ``utter_<name>`` (``utter_<name>_en`` for English), filling ``{values}``."""
+    dispatcher.utter_message(response=f"utter_{name}_en" if english else f"utter_{name}", **values)
 
 
 def wants_english(tracker: Tracker) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payload import latest_intent, send_payload, wants_english
+from actions.payload import latest_intent, send_payload, utter, wants_english
 
 OUTCOMES = {"greet": "greet", "thanks": "thanks", "goodbye": "goodbye", "bot_challenge": "bot_challenge", "help": "other"}
 
@@ -26,7 +26,6 @@ class ActionSmallTalk(Action):
         intent, _ = latest_intent(tracker)
         if intent not in OUTCOMES:
             intent = "help"
-        response = f"utter_{intent}_en" if wants_english(tracker) else f"utter_{intent}"
-        dispatcher.utter_message(response=response)
+        utter(dispatcher, wants_english(tracker), intent)
         send_payload(dispatcher, tracker, OUTCOMES[intent])
         return []

@@ -25,10 +25,10 @@ from sqlalchemy import create_engine, insert
 
 from gradbot.cases.binding import student_for
 from gradbot.cases.catalog import load_catalog
-from gradbot.cases.db import dispose_engines, session_scope, upgrade
 from gradbot.cases.importer import import_file
-from gradbot.cases.models import TelegramBinding, utcnow
 from gradbot.cases.status import status_message
+from gradbot.db.engine import dispose_engines, sessions, upgrade
+from gradbot.db.models import TelegramBinding, utcnow
 
 HEADER = ["学号", "姓名", "学历层次", "学院", "事项", "状态", "备注", "更新时间"]
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -77,28 +77,31 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
     first = write_csv(workdir / f"{label}-1.csv", rows)
     upgrade(url)
     start = time.perf_counter()
-    report = import_file(first, apply=True, url=url)
+    with sessions(url).begin() as session:
+        report = import_file(session, first, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] first import: {rows_count} rows ({report.result.new_cases} new cases, "
           f"{report.result.new_students} students) in {elapsed:.2f} s = {rows_count / elapsed:,.0f} rows/s")
 
     students = sorted({r[0] for r in rows})
     bound = students[:1000]
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         session.execute(insert(TelegramBinding.__table__), [
             {"telegram_user_id": f"tg-{sid}", "student_id": sid, "bound_at": utcnow(), "blocked": False}
             for sid in bound
         ])
 
     start = time.perf_counter()
-    again = import_file(first, apply=True, url=url)
+    with sessions(url).begin() as session:
+        again = import_file(session, first, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] re-import unchanged: {again.plan.counts()['unchanged']} unchanged in {elapsed:.2f} s "
           f"= {rows_count / elapsed:,.0f} rows/s")
 
     second = write_csv(workdir / f"{label}-2.csv", changed_copy(rows, 0.10, seed=2))
     start = time.perf_counter()
-    changed = import_file(second, apply=True, url=url)
+    with sessions(url).begin() as session:
+        changed = import_file(session, second, apply=True)
     elapsed = time.perf_counter() - start
     print(f"[{label}] import with 10% changed: {changed.result.changed_cases} changed, "
           f"{changed.result.notifications} notifications queued in {elapsed:.2f} s = {rows_count / elapsed:,.0f} rows/s")
@@ -108,7 +111,7 @@ def bench(label: str, url: str, rows_count: int, workdir: Path) -> None:
     for _ in range(300):
         user = f"tg-{rng.choice(bound)}"
         start = time.perf_counter()
-        with session_scope(url) as session:
+        with sessions(url).begin() as session:
             student = student_for(session, user)
             status_message(session, student.student_id)
         timings.append((time.perf_counter() - start) * 1000)

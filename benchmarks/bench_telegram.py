@@ -9,7 +9,9 @@ answer, in order, to the right student. Runs twice: with Telegram's flood limits
 (AIORateLimiter, 30 messages/s overall, as in production) and without them (the bot's own
 capacity).
 
-    .venv/bin/python benchmarks/bench_telegram.py [--students 40] [--messages 10] [--rasa-delay 0.02]
+    .venv/bin/python -m benchmarks.bench_telegram [--students 40] [--messages 10] [--rasa-delay 0.02]
+
+(run as a module from the project root, so the fakes import as ``tests.support``)
 """
 
 from __future__ import annotations
@@ -26,16 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.app import DEFAULT_RATE_LIMITER, build_application, run_bot
+from gradbot.evaluation import percentile
+from gradbot.settings import get_settings
+from tests.support.fake_bot_api import TOKEN, FakeBotApi, text_update
+from tests.support.fake_rasa import FakeRasa
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "bot"))
-
-from fake_bot_api import TOKEN, FakeBotApi, text_update  # noqa: E402
-from fake_rasa import FakeRasa  # noqa: E402
-
-from bot.app import DEFAULT_RATE_LIMITER, build_application, run_bot  # noqa: E402
-from gradbot.evaluation import percentile  # noqa: E402
-from gradbot.settings import get_settings  # noqa: E402
 
 
 def process_cpu_s(pid: int) -> float:
@@ -65,7 +64,7 @@ async def run_once(students: int, messages: int, rasa_delay_s: float, rate_limit
                 RASA_TIMEOUT_SECONDS="8", DATABASE_URL=f"sqlite:///{tmp}/bench.db", GRADBOT_DATA_DIR=tmp,
                 TELEGRAM_WEBHOOK_URL="",
             )
-            command = [sys.executable, __file__, "--serve-bot", "limited" if rate_limited else "unlimited"]
+            command = [sys.executable, "-m", "benchmarks.bench_telegram", "--serve-bot", "limited" if rate_limited else "unlimited"]
             if not use_db:
                 command.append("--no-db")
             bot = subprocess.Popen(command, env=env, cwd=str(ROOT))

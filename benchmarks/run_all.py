@@ -8,11 +8,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
-    ["bench_assistant.py"],
-    ["tune_answering.py"],
-    ["bench_cases.py"],
-    ["bench_telegram.py"],
-    ["bench_throughput.py"],
+    ["bench_assistant"],
+    ["tune_answering"],
+    ["bench_cases"],
+    ["bench_telegram"],
+    ["bench_throughput"],
 )
 
 
@@ -20,7 +20,8 @@ def main() -> int:
     failed = 0
     for command in BENCHMARKS:
         print(f"\n== {' '.join(command)} ==", flush=True)
-        failed += subprocess.run([sys.executable, str(HERE / command[0]), *command[1:]], cwd=HERE.parent).returncode != 0
+        module = f"{HERE.name}.{command[0]}"  # as modules from the project root: they may import tests.support
+        failed += subprocess.run([sys.executable, "-m", module, *command[1:]], cwd=HERE.parent).returncode != 0
     return 1 if failed else 0
 
 

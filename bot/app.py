@@ -27,6 +27,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -35,7 +36,8 @@ from bot.bot_api import build_bot, is_loopback_url, wait_for_bot_api
 from bot.ordering import PerChatUpdateProcessor
 from bot.outbox_sender import OutboxSender
 from bot.rasa_client import RasaClient
-from bot.replies import CallbackCodec
+from bot.replies import FEEDBACK_PATTERN, RASA_BUTTON_PATTERN, CallbackCodec
+from bot.services import BotServices, of_application
 from bot.storage import ConversationStore
 from gradbot.settings import Settings
 
@@ -44,6 +46,7 @@ logger = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 10  # getUpdates long-poll
 POLL_INTERVAL_S = 0.05  # pause between getUpdates calls: no busy loop against a Bot API that answers at once
 DEFAULT_RATE_LIMITER = object()  # sentinel: AIORateLimiter with Telegram's limits
+PERSONAL_COMMANDS = ("status", "bind", "unbind", "human")
 
 
 def build_application(
@@ -87,13 +90,10 @@ def build_application(
     )
     processor.on_overflow = lambda update: handlers.overflow_notice(update, application)
 
-    application.bot_data["services"] = handlers.BotServices(
-        rasa=rasa, store=store, codec=CallbackCodec(), bot_username=settings.telegram_bot_username
-    )
-    application.bot_data["owns_rasa"] = owns_rasa
-    application.bot_data["use_database"] = use_database
-    application.bot_data["database_url"] = database_url
-    application.bot_data["outbox_interval_s"] = outbox_interval_s
+    BotServices(
+        rasa=rasa, store=store, codec=CallbackCodec(), bot_username=settings.telegram_bot_username,
+        owns_rasa=owns_rasa, database_url=database_url, outbox_interval_s=outbox_interval_s,
+    ).attach(application)
     _add_handlers(application)
     return application
 
@@ -101,60 +101,70 @@ def build_application(
 def _add_handlers(application: Application) -> None:
     new = filters.UpdateType.MESSAGE  # commands are not re-run when edited
     both = filters.UpdateType.MESSAGES  # new and edited messages (not channel posts)
+    private = filters.ChatType.PRIVATE
+    # group -1 runs first for every update: a user who writes privately has not blocked the bot
+    application.add_handler(TypeHandler(Update, handlers.note_reachable), group=-1)
+    # personal matters only in a private chat; elsewhere a pointer to it, before anything is done
+    application.add_handler(CommandHandler(PERSONAL_COMMANDS, handlers.private_chat_only, filters=new & ~private))
+    application.add_handler(CommandHandler("start", handlers.private_chat_only, filters=new & ~private, has_args=True))
+    application.add_handler(CommandHandler("start", handlers.start_deep_link, filters=new & private, has_args=True))
     application.add_handler(CommandHandler("start", handlers.start, filters=new))
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
-    application.add_handler(CommandHandler("status", handlers.status, filters=new))
-    application.add_handler(CommandHandler("bind", handlers.bind, filters=new))
-    application.add_handler(CommandHandler("unbind", handlers.unbind, filters=new))
-    application.add_handler(CommandHandler("human", handlers.human, filters=new))
+    application.add_handler(CommandHandler("status", handlers.status, filters=new & private))
+    application.add_handler(CommandHandler("bind", handlers.bind, filters=new & private))
+    application.add_handler(CommandHandler("unbind", handlers.unbind, filters=new & private))
+    application.add_handler(CommandHandler("human", handlers.human, filters=new & private))
     application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(both & filters.TEXT & ~filters.COMMAND, handlers.text_message))
     application.add_handler(
         MessageHandler(both & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text_message)
     )
-    application.add_handler(CallbackQueryHandler(handlers.callback_query))
+    application.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=FEEDBACK_PATTERN))
+    application.add_handler(CallbackQueryHandler(handlers.rasa_button, pattern=RASA_BUTTON_PATTERN))
+    application.add_handler(CallbackQueryHandler(handlers.unknown_button))
     application.add_handler(ChatMemberHandler(handlers.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.error_handler)
 
 
 async def _post_init(application: Application) -> None:
     await wait_for_bot_api(application.bot)  # PTB's start-up retry can skip getMe
-    services: handlers.BotServices = application.bot_data["services"]
+    services = of_application(application)
     if application.bot.username:
         services.bot_username = application.bot.username
     try:
         await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
     except Exception:  # the menu is a convenience; answering matters more
         logger.warning("could not set the command menu", exc_info=True)
-    if not application.bot_data["use_database"]:
+    if not services.use_database:
         return
     try:
-        from gradbot.cases.db import upgrade
+        from gradbot.db.engine import upgrade
 
-        await asyncio.to_thread(upgrade, application.bot_data["database_url"])
+        await asyncio.to_thread(upgrade, services.database_url)
     except Exception:
         logger.error("database upgrade failed; the bot answers questions but logs and notifications may fail", exc_info=True)
-    sender = OutboxSender(
+    services.outbox_sender = OutboxSender(
         application.bot,
-        application.bot_data["database_url"],
-        interval_s=application.bot_data["outbox_interval_s"],
+        services.database_url,
+        interval_s=services.outbox_interval_s,
         on_blocked=services.store.forget_reachable,
     )
-    sender.start()
-    application.bot_data["outbox_sender"] = sender
+    services.outbox_sender.start()
 
 
 async def _post_stop(application: Application) -> None:
     """The bot can still send here: let the outbox finish the notification in hand."""
-    sender: Optional[OutboxSender] = application.bot_data.pop("outbox_sender", None)
+    services = of_application(application)
+    sender, services.outbox_sender = services.outbox_sender, None
     if sender is not None:
         await sender.stop()
 
 
 async def _post_shutdown(application: Application) -> None:
     await _post_stop(application)  # in case stop was skipped
-    if application.bot_data.get("owns_rasa"):
-        await application.bot_data["services"].rasa.aclose()
+    services = of_application(application)
+    if services.owns_rasa:
+        await services.rasa.aclose()
 
 
 def webhook_options(settings: Settings) -> dict:

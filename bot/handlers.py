@@ -1,11 +1,14 @@
 """Telegram update handlers: each turns one kind of update into a Rasa message or a fixed reply.
 
-Decisions (see also README "Telegram"):
+The routing (which handler gets which update) is in :func:`bot.app._add_handlers`. Decisions:
 
-* Private chats: every text goes to Rasa with sender = the Telegram user id.
-* Groups: the bot answers only when @mentioned or when a message replies to it; personal
-  matters (status, binding, handoff) are redirected to a private chat so nothing private
-  is posted in a group. Non-text messages in groups are ignored.
+* Private chats: every text goes to Rasa with sender = the Telegram user id, and the chat
+  type as message metadata (``{"chat_type": "private"}``).
+* Groups: the bot answers only when @mentioned or when a message replies to it. Personal
+  commands (/status, /bind, /unbind, /human, /start CODE) are routed by chat-type filters
+  to a pointer to the private chat; free text goes to Rasa with the group's chat type, so
+  the personal actions refuse before touching any data, and the bot shows the pointer
+  instead of their reply. Non-text messages in groups are ignored.
 * Edited messages: an edited text is answered as a new question, as a reply to the edited
   message so the student sees which version was answered; edits of non-text messages
   (e.g. live-location updates) are ignored.
@@ -20,18 +23,18 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
+from telegram.helpers import create_deep_linked_url
 
 from bot import texts
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaUnavailable
 from bot.replies import CallbackCodec, Turn, parse_turn, split_text, without_feedback_row
-from bot.storage import ConversationStore
+from bot.services import services
 
 logger = logging.getLogger(__name__)
 
@@ -41,37 +44,35 @@ PRIVATE_OUTCOMES = frozenset({"case_status", "bind", "handoff"})
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-@dataclass
-class BotServices:
-    """What the handlers need, kept in ``application.bot_data["services"]``."""
-
-    rasa: RasaClient
-    store: ConversationStore
-    codec: CallbackCodec = field(default_factory=CallbackCodec)
-    bot_username: str = ""
-    stats: dict[str, int] = field(default_factory=lambda: {"rasa_unavailable": 0, "turns": 0})
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    return context.application.bot_data["services"]
-
-
 # --- commands ---------------------------------------------------------------------------
 
 
+async def note_reachable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every update, before the others (group -1): a user who writes or presses a button in
+    their private chat has not blocked the bot, so their notifications resume."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not _is_private(chat) or update.my_chat_member is not None:
+        return
+    await services(context).store.mark_reachable(str(user.id))
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/start`` -> welcome; ``/start <code>`` (deep link) -> bind with that code."""
+    """``/start`` -> welcome."""
     message = update.effective_message
-    if message is None:
-        return
-    code = context.args[0].strip() if context.args else ""
-    if not code:
+    if message is not None:
         await send_text(context, message.chat, texts.WELCOME, reply_to=_group_reply_to(message))
-        return
-    if not _is_private(message.chat):
+
+
+async def start_deep_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/start <code>`` in a private chat (the link staff hand out) -> bind with that code."""
+    await relay(update, context, bind_trigger(context.args[0].strip()), shown_text="/start <code>")
+
+
+async def private_chat_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A personal command outside a private chat: nothing is done, a pointer to the private chat is shown."""
+    message = update.effective_message
+    if message is not None:
         await _redirect_to_private(context, message)
-        return
-    await relay(update, context, bind_trigger(code), shown_text="/start <code>")
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,22 +82,25 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _personal_trigger(update, context, "/case_status", "/status")
+    """``/status`` (private chats) -> the student's cases."""
+    await relay(update, context, "/case_status", shown_text="/status")
 
 
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/bind`` -> ``/bind`` (the action explains); ``/bind CODE`` -> bind with CODE."""
+    """``/bind`` -> ``/bind`` (the action explains); ``/bind CODE`` -> bind with CODE (private chats)."""
     code = " ".join(context.args or []).strip()  # "K7PQ M2XA" typed with a space is one code
     trigger = bind_trigger(code) if code else "/bind"
-    await _personal_trigger(update, context, trigger, "/bind <code>" if code else "/bind")
+    await relay(update, context, trigger, shown_text="/bind <code>" if code else "/bind")
 
 
 async def unbind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _personal_trigger(update, context, "/unbind", "/unbind")
+    """``/unbind`` (private chats)."""
+    await relay(update, context, "/unbind", shown_text="/unbind")
 
 
 async def human(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _personal_trigger(update, context, "/handoff", "/human")
+    """``/human`` (private chats) -> the handoff action."""
+    await relay(update, context, "/handoff", shown_text="/human")
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,16 +114,6 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def bind_trigger(code: str) -> str:
     """``/bind{"bind_code":"<code>"}`` with the code JSON-escaped."""
     return "/bind" + json.dumps({"bind_code": code}, ensure_ascii=False, separators=(",", ":"))
-
-
-async def _personal_trigger(update: Update, context: ContextTypes.DEFAULT_TYPE, trigger: str, shown: str) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    if not _is_private(message.chat):
-        await _redirect_to_private(context, message)
-        return
-    await relay(update, context, trigger, shown_text=shown)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -155,37 +149,45 @@ async def non_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send_text(context, message.chat, texts.NON_TEXT)
 
 
-async def callback_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button press: 👍/👎 is stored; any other button is sent to Rasa as its payload."""
+async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A 👍/👎 press (``fb:<log id>:up|down``): stored, and the buttons removed."""
     query = update.callback_query
+    feedback = CallbackCodec.parse_feedback(query.data if query and isinstance(query.data, str) else "")
+    if query is None or feedback is None:
+        return
+    log_id, helpful = feedback
+    await services(context).store.set_feedback(log_id, helpful)
+    await _answer_query(query, texts.FEEDBACK_THANKS)
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await query.edit_message_reply_markup(reply_markup=without_feedback_row(message.reply_markup))
+        except TelegramError as exc:  # e.g. "message is not modified", or too old
+            logger.debug("could not remove the feedback buttons: %s", exc)
+
+
+async def rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button that stands for a Rasa payload: sent to Rasa (personal ones only in a private chat)."""
+    query, chat = update.callback_query, update.effective_chat
     if query is None:
         return
-    data = query.data if isinstance(query.data, str) else ""
-    svc = services(context)
-    feedback = CallbackCodec.parse_feedback(data)
-    if feedback is not None:
-        log_id, helpful = feedback
-        await svc.store.set_feedback(log_id, helpful)
-        await _answer_query(query, texts.FEEDBACK_THANKS)
-        message = query.message
-        if isinstance(message, Message):
-            try:
-                await query.edit_message_reply_markup(reply_markup=without_feedback_row(message.reply_markup))
-            except TelegramError as exc:  # e.g. "message is not modified", or too old
-                logger.debug("could not remove the feedback buttons: %s", exc)
-        return
-    payload = svc.codec.decode(data)
+    payload = services(context).codec.decode(query.data if isinstance(query.data, str) else "")
     if payload is None:
         await _answer_query(query, texts.BUTTON_EXPIRED)
         return
     await _answer_query(query, None)
-    chat = update.effective_chat
     if chat is None:
         return
     if not _is_private(chat) and _is_personal_payload(payload):
         await send_text(context, chat, texts.GROUP_PRIVATE_ONLY.format(link=_private_link(context)))
         return
     await relay(update, context, payload, shown_text=payload)
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other press (an old or foreign button): "this button has expired"."""
+    if update.callback_query is not None:
+        await _answer_query(update.callback_query, texts.BUTTON_EXPIRED)
 
 
 async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -220,10 +222,9 @@ async def relay(
     svc = services(context)
     sender = str(user.id)
     svc.stats["turns"] += 1
-    await svc.store.mark_reachable(sender)
     typing = asyncio.create_task(_typing_after(context, chat.id, TYPING_AFTER_S))
     try:
-        raw = await svc.rasa.send(sender, rasa_text)
+        raw = await svc.rasa.send(sender, rasa_text, metadata={"chat_type": str(chat.type)})
     except RasaUnavailable as exc:
         svc.stats["rasa_unavailable"] += 1
         logger.warning("Rasa unavailable, told the student to retry: %s", exc)
@@ -360,7 +361,7 @@ def _group_reply_to(message: Message) -> Optional[int]:
 
 def _private_link(context: ContextTypes.DEFAULT_TYPE) -> str:
     username = _bot_username(context)
-    return f"https://t.me/{username}" if username else "@bot"
+    return create_deep_linked_url(username) if username else "@bot"
 
 
 async def _redirect_to_private(context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:

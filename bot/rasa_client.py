@@ -24,7 +24,7 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    """Posts ``{"sender", "message"}`` to Rasa and returns the list of reply messages."""
+    """Posts ``{"sender", "message", "metadata"}`` to Rasa and returns the list of reply messages."""
 
     def __init__(
         self,
@@ -49,13 +49,16 @@ class RasaClient:
     def webhook_url(self) -> str:
         return self.base_url + REST_WEBHOOK_PATH
 
-    async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Send one user message; the reply messages in order. Raises :class:`RasaUnavailable`.
 
+        ``metadata`` reaches the actions with the message (e.g. ``{"chat_type": "group"}``).
         A refused connection is retried once after a short pause (Rasa restarting); a
         timeout is not retried, so the student hears back within ``timeout_s``.
         """
-        payload = {"sender": sender, "message": message}
+        payload: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            payload["metadata"] = metadata
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         for attempt in (1, 2):

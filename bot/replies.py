@@ -116,6 +116,10 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return chunks
 
 
+FEEDBACK_PATTERN = re.compile(r"^fb:(\d+):(up|down)$")  # the bot's own 👍/👎 buttons
+RASA_BUTTON_PATTERN = re.compile(r"^[pfh]:")  # buttons that stand for a Rasa payload
+
+
 class CallbackCodec:
     """Encodes button payloads as callback data of at most 64 bytes, and decodes presses.
 
@@ -161,10 +165,10 @@ class CallbackCodec:
     @staticmethod
     def parse_feedback(data: str) -> tuple[int, bool] | None:
         """``(log id, helpful)`` for a 👍/👎 press, else None."""
-        parts = data.split(":")
-        if len(parts) != 3 or parts[0] != "fb" or parts[2] not in ("up", "down") or not parts[1].isdigit():
+        match = FEEDBACK_PATTERN.match(data)
+        if match is None:
             return None
-        return int(parts[1]), parts[2] == "up"
+        return int(match.group(1)), match.group(2) == "up"
 
     def keyboard(self, buttons: list[Button], feedback_log_id: int | None = None) -> InlineKeyboardMarkup | None:
         """One button per row (titles are long), plus a 👍/👎 row when ``feedback_log_id`` is given."""

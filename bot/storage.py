@@ -55,11 +55,11 @@ class ConversationStore:
             self._reachable.add(sender)
 
     def _set_blocked_sync(self, sender: str, blocked: bool) -> None:
-        from gradbot.cases import outbox
-        from gradbot.cases.db import session_scope
+        from gradbot.cases.binding import set_blocked
+        from gradbot.db.engine import sessions
 
-        with session_scope(self.database_url) as session:
-            outbox.set_blocked(session, sender, blocked)
+        with sessions(self.database_url).begin() as session:
+            set_blocked(session, sender, blocked)
 
     def _unblock_sync(self, sender: str) -> None:
         self._set_blocked_sync(sender, False)
@@ -90,11 +90,12 @@ class ConversationStore:
             logger.warning("could not log a conversation message", exc_info=True)
             return None
 
-    def _log_sync(self, fields: dict[str, Any]) -> Optional[int]:
-        from gradbot.cases import conversation_log
+    def _log_sync(self, fields: dict[str, Any]) -> int:
+        from gradbot.db.engine import sessions
+        from gradbot.reporting import conversation_log
 
-        row_id = conversation_log.log_message(**fields, url=self.database_url)
-        return int(row_id) if row_id is not None else None
+        with sessions(self.database_url).begin() as session:
+            return conversation_log.log_message(session, **fields)
 
     async def set_feedback(self, log_id: int, helpful: bool) -> bool:
         """Store 👍 (+1) or 👎 (-1) for a logged message; False when it could not be stored."""
@@ -107,7 +108,8 @@ class ConversationStore:
             return False
 
     def _feedback_sync(self, log_id: int, rating: int) -> bool:
-        from gradbot.cases import conversation_log
+        from gradbot.db.engine import sessions
+        from gradbot.reporting import conversation_log
 
-        result = conversation_log.set_feedback(log_id, rating, url=self.database_url)
-        return result is None or bool(result)
+        with sessions(self.database_url).begin() as session:
+            return conversation_log.set_feedback(session, log_id, rating)

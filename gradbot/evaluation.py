@@ -2,13 +2,30 @@
 
 The Rasa model runs in this process (``Agent``) with the real action server as a child
 process, so each item goes through NLU, the dialogue policies and the custom actions,
-as a new conversation. :func:`evaluate_item` gives one result dict per question (the
-JSON line contract of ``gradbot eval``); :func:`summarize` the summary line.
+as a new conversation. :func:`result_from_messages` gives one result dict per question
+(the JSON line contract of ``gradbot eval``); :func:`summarize` the summary line.
+
+Figures (all in :func:`summarize`):
+
+- ``accuracy``: share of all questions whose outcome satisfies ``expect``.
+- ``faq_top1``: among questions that expect a knowledge-base id, share answered with an
+  expected id.
+- ``out_of_scope_refused``: among ``@out_of_scope`` questions, share refused (fallback or
+  hand-off).
+- ``false_fallback``: among questions that expect a knowledge-base id, share refused.
+- ``wrong_answer_rate``: share of *all* questions that were answered with an entry
+  (outcome ``faq``) that is not one of the expected ids; an ``@out_of_scope`` (or any
+  ``@…``) question answered with any entry counts. Refusals, clarifying buttons and
+  hand-offs are not wrong answers: a wrong answer is a confident, wrong entry.
+
+:func:`overlap_key` and :func:`training_texts` tell which evaluation questions appear in
+the training data (``benchmarks/eval_overlap.py``, ``tests/test_real_questions_leak.py``).
 """
 
 from __future__ import annotations
 
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +80,11 @@ def is_correct(expect: list[str], outcome: str, faq_id: str | None) -> bool:
     return False
 
 
+def is_wrong_answer(expect: list[str], outcome: str, faq_id: str | None) -> bool:
+    """Whether the assistant answered with an entry that none of the expectations names."""
+    return outcome == "faq" and not is_correct(expect, outcome, faq_id)
+
+
 def result_from_messages(text: str, expect: list[str] | None, messages: list[dict[str, Any]],
                          parse: dict[str, Any], latency_ms: float) -> dict[str, Any]:
     """The result object for one turn, from the bot messages and the NLU parse."""
@@ -91,6 +113,7 @@ def result_from_messages(text: str, expect: list[str] | None, messages: list[dic
         "reply": "\n\n".join(replies),
         "latency_ms": round(latency_ms, 1),
         "correct": is_correct(expect, outcome, faq_id) if expect else None,
+        "wrong_answer": is_wrong_answer(expect, outcome, faq_id) if expect else None,
     }
 
 
@@ -132,11 +155,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The summary object: accuracy, top-1 on entries, refusals, false fallbacks, latency."""
+    """The summary object: the figures of the module docstring, and latency."""
     results = list(results)
 
     def expects(r: dict[str, Any]) -> list[str]:
         return r["expect"] if isinstance(r["expect"], list) else [r["expect"]]
+
+    wrong = sum(r["outcome"] == "faq" and not r["correct"] for r in results)  # see is_wrong_answer
 
     faq_items = [r for r in results if any(not e.startswith("@") for e in expects(r))]
     oos_items = [r for r in results if "@out_of_scope" in expects(r)]
@@ -151,6 +176,65 @@ def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "faq_top1": ratio(sum(bool(r["correct"]) for r in faq_items), len(faq_items)),
         "out_of_scope_refused": ratio(sum(r["outcome"] in ("fallback", "handoff") for r in oos_items), len(oos_items)),
         "false_fallback": ratio(sum(r["outcome"] == "fallback" for r in faq_items), len(faq_items)),
+        "wrong_answer_rate": ratio(wrong, len(results)),
         "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else 0.0,
         "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
     }
+
+
+def overlap_key(text: str) -> str:
+    """``text`` normalised for overlap checks: :func:`~gradbot.textnorm.normalize`, then
+    only letters and digits (no spaces, punctuation or symbols)."""
+    from gradbot.textnorm import normalize
+
+    return "".join(ch for ch in normalize(text) if unicodedata.category(ch)[0] in "LN")
+
+
+def _nlu_examples(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lines: list[str] = []
+    for block in (data.get("nlu") or []) if isinstance(data, dict) else []:
+        for line in str(block.get("examples") or "").splitlines():
+            if line.strip().startswith("- "):
+                lines.append(line.strip()[2:])
+    return lines
+
+
+def _strings(node: Any) -> Iterable[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def training_texts(nlu_dir: Path, policies_dir: Path, extra_nlu: Iterable[Path] = ()) -> dict[str, list[str]]:
+    """Every text the model or the matcher learns from, by file: the NLU examples in
+    ``nlu_dir`` and ``extra_nlu`` (such as ``build/kb_nlu.yml``), every line of the
+    ``.txt`` files in ``nlu_dir``, and every string (questions, answers, titles) in the
+    ``policies_dir`` YAML files."""
+    texts: dict[str, list[str]] = {}
+    for path in sorted(Path(nlu_dir).rglob("*.yml")) + [Path(p) for p in extra_nlu]:
+        texts[str(path)] = _nlu_examples(path)
+    for path in sorted(Path(nlu_dir).rglob("*.txt")):
+        texts[str(path)] = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in sorted(Path(policies_dir).rglob("*.yml")):
+        texts[str(path)] = [line for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))) for line in text.splitlines()]
+    return texts
+
+
+def find_leaks(questions: Iterable[str], texts: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    """``(question, file, line)`` for every question that equals, or is contained in, a
+    line of ``texts`` (compared by :func:`overlap_key`)."""
+    lines = [(path, line, overlap_key(line)) for path, file_lines in texts.items() for line in file_lines]
+    leaks = []
+    for question in questions:
+        key = overlap_key(question)
+        if not key:
+            continue
+        leaks += [(question, path, line) for path, line, line_key in lines if key in line_key]
+    return leaks

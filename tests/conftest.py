@@ -62,7 +62,7 @@ def _require_postgres() -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> Iterator[str]:
     """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    from gradbot.cases.db import dispose_engines
+    from gradbot.db.engine import dispose_engines
 
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'gradbot-test.db'}"
@@ -87,7 +87,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def cases_db(db_url, monkeypatch) -> Iterator[str]:
     """``db_url`` migrated to head and set as the configured ``DATABASE_URL``."""
-    from gradbot.cases.db import upgrade
+    from gradbot.db.engine import upgrade
     from gradbot.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", db_url)

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from gradbot.evaluation import is_correct, load_items, result_from_messages, summarize
+from gradbot.evaluation import (
+    find_leaks,
+    is_correct,
+    is_wrong_answer,
+    load_items,
+    overlap_key,
+    result_from_messages,
+    summarize,
+    training_texts,
+)
 from gradbot.settings import PROJECT_ROOT
 
 
@@ -33,6 +42,17 @@ def test_result_hides_the_payload_and_reads_intent() -> None:
     assert result["outcome"] == "clarify" and result["options"] == ["a.b", "a.c"]
     assert result["reply"] == "您是想问：\n[A]" and result["intent"] == "ask_a" and result["confidence"] == 0.8123
     assert result["correct"] is False and result["expect"] == "a.b"
+    assert result["wrong_answer"] is False  # clarifying buttons are not a wrong answer
+
+
+def test_a_wrong_answer_is_an_entry_that_was_not_expected() -> None:
+    assert is_wrong_answer(["a.b"], "faq", "a.c")
+    assert is_wrong_answer(["@out_of_scope"], "faq", "a.b")
+    assert is_wrong_answer(["@greet"], "faq", "a.b")
+    assert not is_wrong_answer(["a.b", "a.c"], "faq", "a.c")
+    assert not is_wrong_answer(["a.b"], "fallback", None)
+    assert not is_wrong_answer(["a.b"], "clarify", None)
+    assert not is_wrong_answer(["@out_of_scope"], "handoff", None)
 
 
 def test_summary_figures() -> None:
@@ -45,19 +65,53 @@ def test_summary_figures() -> None:
     summary = summarize(rows)
     assert summary["n"] == 4 and summary["accuracy"] == 0.75 and summary["faq_top1"] == 0.5
     assert summary["out_of_scope_refused"] == 1.0 and summary["false_fallback"] == 0.5
+    assert summary["wrong_answer_rate"] == 0.0
     assert summary["p50_ms"] in (20, 30) and summary["p95_ms"] == 40
+
+
+def test_wrong_answer_rate_counts_wrong_entries_over_all_questions() -> None:
+    rows = [
+        {"expect": "a.b", "outcome": "faq", "faq_id": "a.b", "correct": True, "latency_ms": 1},
+        {"expect": "a.b", "outcome": "faq", "faq_id": "a.c", "correct": False, "latency_ms": 1},
+        {"expect": "@out_of_scope", "outcome": "faq", "faq_id": "a.b", "correct": False, "latency_ms": 1},
+        {"expect": ["a.b", "a.c"], "outcome": "clarify", "faq_id": None, "correct": False, "latency_ms": 1},
+    ]
+    summary = summarize(rows)
+    assert summary["wrong_answer_rate"] == 0.5 and summary["accuracy"] == 0.25
+    assert summary["out_of_scope_refused"] == 0.0
+
+
+def test_overlap_key_ignores_script_width_case_spaces_and_punctuation() -> None:
+    assert overlap_key("簽了三方協議 不去怎麼辦？") == overlap_key("签了三方协议不去怎么办?")
+    assert overlap_key("Where is my FILE?") == overlap_key("where is my file")
+    assert overlap_key("，。！？") == ""
+
+
+def test_leaks_are_found_as_whole_lines_and_inside_longer_lines(tmp_path: Path) -> None:
+    nlu, policies = tmp_path / "nlu", tmp_path / "policies"
+    nlu.mkdir()
+    policies.mkdir()
+    (nlu / "a.yml").write_text('version: "3.1"\nnlu:\n- intent: x\n  examples: |\n    - 請問：档案能打开吗？谢谢\n', encoding="utf-8")
+    (nlu / "lookup.txt").write_text("违约金一般是多少\n", encoding="utf-8")
+    (policies / "t.yml").write_text("entries:\n  - id: t.a\n    answer: 你问三方协议是劳动关系吗，不是。\n", encoding="utf-8")
+    texts = training_texts(nlu, policies)
+    leaks = {question for question, _, _ in find_leaks(["档案能打开吗", "违约金一般是多少", "三方协议是劳动关系吗?", "完全无关的问题"], texts)}
+    assert leaks == {"档案能打开吗", "违约金一般是多少", "三方协议是劳动关系吗?"}
 
 
 def test_the_project_evaluation_set_is_valid_and_covers_every_entry() -> None:
     from gradbot.knowledge.loader import load_directory
 
     items = load_items(PROJECT_ROOT / "tests" / "eval" / "questions.yml")
+    # entries added in issue 8 are covered by the team's development set, not the original set
+    dev_items = load_items(PROJECT_ROOT / "tests" / "eval" / "dev_questions.yml")
     kb, _ = load_directory(PROJECT_ROOT / "policies")
     expected = {e for item in items for e in item.expect}
+    dev_expected = {e for item in dev_items for e in item.expect}
     assert len(items) >= 200
-    assert set(kb.entries) <= expected
+    assert set(kb.entries) <= expected | dev_expected
     assert {"@out_of_scope", "@case_status", "@bind", "@handoff", "@greet", "@thanks", "@goodbye"} <= expected
-    assert {e for e in expected if not e.startswith("@")} <= set(kb.entries)
+    assert {e for e in expected | dev_expected if not e.startswith("@")} <= set(kb.entries)
 
 
 def test_bad_evaluation_file_is_refused_clearly(tmp_path: Path) -> None:

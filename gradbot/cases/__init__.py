@@ -1,8 +1,9 @@
-"""The case-status database: students' cases from staff spreadsheets, Telegram binding,
-the outbox of notifications and the conversation log.
+"""Students' cases: what staff track for each student and what the student sees.
 
-Modules: ``models`` (tables), ``db`` (engines, sessions, migrations), ``catalog`` (case
-types and statuses), ``importer`` (staff import), ``binding`` (one-time codes),
-``status`` (a student's cases for the chat), ``outbox`` (notifications),
-``contacts`` (office contacts), ``conversation_log`` (message log and feedback).
+Modules: ``catalog`` (case types and statuses from ``policies/_case_types.yml``),
+``spreadsheet`` (reading staff spreadsheets), ``row_check`` (checking one row),
+``importer`` (plan and apply an import), ``import_report`` (the staff's summary),
+``status`` (a student's cases for the chat), ``binding`` (one-time codes, Telegram
+bindings), ``notifications`` (status-change messages queued in :mod:`gradbot.outbox`).
+The tables are in :mod:`gradbot.db.models`.
 """

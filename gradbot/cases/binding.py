@@ -16,16 +16,18 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from gradbot.cases.models import BindAttempt, BindCode, Student, TelegramBinding, utcnow
+from gradbot.db.models import BindAttempt, BindCode, Student, TelegramBinding, utcnow
 from gradbot.logsetup import mask_student_id
 from gradbot.settings import get_settings
 
 log = logging.getLogger(__name__)
 
+_CHUNK = 500
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 MAX_WRONG = 5
@@ -107,8 +109,10 @@ def remove_codes(text: str | None, replacement: str = "") -> str:
 
 
 def deep_link(code: str) -> str:
-    """The Telegram link that binds when opened."""
-    return f"https://t.me/{get_settings().telegram_bot_username}?start={normalize_code(code)}"
+    """The Telegram link that binds when opened (``https://t.me/<bot>?start=<code>``)."""
+    from telegram.helpers import create_deep_linked_url
+
+    return create_deep_linked_url(get_settings().telegram_bot_username, normalize_code(code))
 
 
 def issue_code(session: Session, student_id: str, ttl: timedelta | None = None) -> tuple[str, str]:
@@ -212,3 +216,31 @@ def student_for(session: Session, telegram_user_id: str) -> Student | None:
             TelegramBinding.telegram_user_id == str(telegram_user_id), TelegramBinding.unbound_at.is_(None)
         ).order_by(TelegramBinding.bound_at.desc()).limit(1)
     ).scalar_one_or_none()
+
+
+def active_bindings(session: Session, student_ids: Iterable[str]) -> dict[str, list[str]]:
+    """student_id -> Telegram user ids of its active, not-blocked bindings (batched)."""
+    ids = sorted(set(student_ids))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(TelegramBinding.student_id, TelegramBinding.telegram_user_id).where(
+                TelegramBinding.student_id.in_(ids[start:start + _CHUNK]),
+                TelegramBinding.unbound_at.is_(None),
+                TelegramBinding.blocked.is_(False),
+            )
+        )
+        for student_id, user_id in rows:
+            found.setdefault(student_id, []).append(user_id)
+    return found
+
+
+def set_blocked(session: Session, telegram_user_id: str, blocked: bool = True) -> int:
+    """Mark (or clear) the user's active bindings as having blocked the bot."""
+    result = session.execute(
+        update(TelegramBinding)
+        .where(TelegramBinding.telegram_user_id == str(telegram_user_id), TelegramBinding.unbound_at.is_(None))
+        .values(blocked=blocked)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

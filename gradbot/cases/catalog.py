@@ -185,20 +185,35 @@ def _parse(data: object, source: str) -> Catalog:
     )
 
 
-_cache: dict[Path, tuple[float, Catalog]] = {}
+_cache: dict[tuple[str, str], Catalog] = {}
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
-    """The catalog from ``path`` (default ``policies/_case_types.yml``), re-read when it changes."""
-    path = Path(path or get_settings().policies_dir / CATALOG_FILE)
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
-        raise CatalogError(f"case-type catalog not found: {path}") from None
-    cached = _cache.get(path)
-    if cached and cached[0] == mtime:
-        return cached[1]
-    with path.open(encoding="utf-8") as handle:
-        catalog = _parse(yaml.safe_load(handle), str(path))
-    _cache[path] = (mtime, catalog)
-    return catalog
+    """The catalog from ``path``, or by default the last good ``policies/_case_types.yml``.
+
+    The default is the version the knowledge store serves
+    (:func:`gradbot.knowledge.store.default_store`): an edit with an error (which
+    ``gradbot kb check`` reports with file and line) is held back and the last good
+    version keeps serving, so a broken edit never breaks status queries.
+    """
+    if path is None:
+        from gradbot.knowledge.store import default_store
+
+        snapshot = default_store().snapshot()
+        source = str(snapshot.case_types_path or get_settings().policies_dir / CATALOG_FILE)
+        text = snapshot.case_types_text
+        if text is None:
+            held = [str(p) for h in snapshot.held_back if h.file == source for p in h.problems]
+            raise CatalogError(f"办理事项文件不可用 / case-type catalog unavailable: {source}"
+                               + (f" ({held[0]})" if held else " (file not found)"))
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CatalogError(f"case-type catalog not found: {path}") from None
+    cached = _cache.get((source, text))
+    if cached is None:
+        _cache.clear()
+        cached = _cache[(source, text)] = _parse(yaml.safe_load(text), source)
+    return cached

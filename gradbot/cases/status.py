@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gradbot.cases.catalog import Catalog, CatalogError, load_catalog
-from gradbot.cases.contacts import format_contact
-from gradbot.cases.models import Case, CaseHistory, Student
+from gradbot.db.models import Case, CaseHistory, Student
+from gradbot.knowledge.contacts import format_contact
 
 
 def format_time(value: datetime) -> str:

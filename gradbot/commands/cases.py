@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    from gradbot.cases.db import current_revision, database_url, upgrade
+    from gradbot.db.engine import current_revision, database_url, upgrade
     from gradbot.logsetup import redact
 
     upgrade()
@@ -46,7 +46,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_current(args: argparse.Namespace) -> int:
-    from gradbot.cases.db import current_revision, head_revision
+    from gradbot.db.engine import current_revision, head_revision
 
     current, head = current_revision(), head_revision()
     print(f"current: {current or '(empty)'}; newest: {head}")
@@ -60,12 +60,16 @@ def _safe_url(url: str) -> str:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from gradbot.cases.importer import format_report, import_file
+    from gradbot.cases.import_report import format_report
+    from gradbot.cases.importer import import_file
+    from gradbot.db.engine import sessions, upgrade
 
-    report = import_file(
-        args.file, apply=args.apply, strict=args.strict,
-        changed_by=f"import:{args.file.name} ({getpass.getuser()})", progress=None,
-    )
+    upgrade()
+    with sessions().begin() as session:
+        report = import_file(
+            session, args.file, apply=args.apply, strict=args.strict,
+            changed_by=f"import:{args.file.name} ({getpass.getuser()})", progress=None,
+        )
     print(format_report(report, limit=args.limit))
     return 1 if report.refused else 0
 
@@ -74,12 +78,12 @@ def run_show(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from gradbot.cases.catalog import LEVEL_NAMES, load_catalog
-    from gradbot.cases.db import session_scope, upgrade
-    from gradbot.cases.models import Student, TelegramBinding
     from gradbot.cases.status import history_for, status_message
+    from gradbot.db.engine import sessions, upgrade
+    from gradbot.db.models import Student, TelegramBinding
 
     upgrade()
-    with session_scope() as session:
+    with sessions().begin() as session:
         student = session.get(Student, args.student_id.strip())
         if student is None:
             print(f"没有学号为 {args.student_id} 的学生", file=sys.stderr)
@@ -103,12 +107,12 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_bind_code(args: argparse.Namespace) -> int:
     from gradbot.cases.binding import UnknownStudent, issue_code
-    from gradbot.cases.db import session_scope, upgrade
+    from gradbot.db.engine import sessions, upgrade
     from gradbot.settings import get_settings
 
     upgrade()
     try:
-        with session_scope() as session:
+        with sessions().begin() as session:
             code, link = issue_code(session, args.student_id)
     except UnknownStudent:
         print(f"没有学号为 {args.student_id} 的学生：请先导入该学生的办理记录", file=sys.stderr)

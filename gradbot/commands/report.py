@@ -51,6 +51,7 @@ def run_report(args: argparse.Namespace) -> int:
     from gradbot.reporting.analysis import build_report
     from gradbot.reporting.data import load_messages
     from gradbot.reporting.export import write_unanswered_csv
+    from gradbot.reporting.kb_status import held_back_now, held_back_text
     from gradbot.reporting.render import render_html
     from gradbot.settings import get_settings
 
@@ -65,6 +66,8 @@ def run_report(args: argparse.Namespace) -> int:
     print(f"{period.start} – {period.end}: {report.message_count} messages, "
           f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups")
     print(f"report: {out}")
+    for line in held_back_text(held_back_now()):  # knowledge-base edits the assistant does not serve
+        print(line)
     if args.csv:
         rows = write_unanswered_csv(report, args.csv)
         print(f"csv: {args.csv} ({rows} questions)")
@@ -72,13 +75,16 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    from gradbot.cases.conversation_log import purge_older_than
+    from gradbot.db.engine import sessions, upgrade
+    from gradbot.reporting.conversation_log import purge_older_than
     from gradbot.settings import get_settings
 
     days = get_settings().conversation_retention_days if args.days is None else args.days
     if days < 0:
         print("--days must be 0 or more")
         return 2
-    removed = purge_older_than(days)
+    upgrade()
+    with sessions().begin() as session:
+        removed = purge_older_than(session, days)
     print(f"deleted {removed} messages older than {days} days")
     return 0

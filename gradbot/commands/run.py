@@ -38,12 +38,14 @@ def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
 
 
 def run_assistant(args: argparse.Namespace) -> int:
-    from gradbot.cases.db import upgrade
+    from gradbot.db.engine import upgrade
+    from gradbot.knowledge.store import default_store, watch_held_back
     from gradbot.settings import get_settings
     from gradbot.stack import RasaStack, port_of
 
     settings = get_settings()
     upgrade()
+    watch_held_back(default_store())  # a broken knowledge-base edit is announced here, not only in a log file
     action_port = port_of(settings.action_server_url, 5055)
     with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port, supervise=True) as stack:
         settings = dataclasses.replace(settings, rasa_url=stack.rasa_url)

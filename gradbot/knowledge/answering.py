@@ -10,12 +10,25 @@ topic confidence``) and
   model is unsure of the topic and the similarity is weak (``WEAK_SIMILARITY``).
 
 A very short question (``SHORT_QUESTION`` characters or fewer, e.g. "派遣", "三方") that
-no entry matches clearly (``SPECIFIC_SIMILARITY``) names a topic, not a question: the
-assistant offers that topic's closest entries as buttons instead of guessing one.
+several entries carry in their title or keywords, or that no entry matches clearly
+(``SPECIFIC_SIMILARITY``), names a topic, not a question: the assistant offers the
+closest entries as buttons instead of guessing one.
 
 An entry of a topic the model all but ruled out (below ``OFF_TOPIC``) is considered
 only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word such as
 "offer" must not carry a salary question into the study-abroad answers.
+
+A near miss is refused rather than answered by a neighbour that shares words
+(:mod:`gradbot.knowledge.scope`): a question about another university, or about a named
+company's hiring, gets no entry;
+an entry is skipped when the question names what it declares it is not for (its
+``not_for`` phrases, or a place other than its own); and the entry finally chosen must
+cover the question's content: at least ``MIN_COVERAGE`` of its IDF-weighted content
+words occur in the entry's text, including one word longer than a character
+(:meth:`Matcher.coverage`), so a single shared character (丢, 章) never carries an answer.
+
+A follow-up does not get the entry just given again when a narrower one is close
+(``FOLLOWUP_MARGIN``): after the termination answer, "违约金…" gets the penalty entry.
 
 The thresholds were chosen by leave-one-out runs over the knowledge base's own
 questions (``benchmarks/tune_answering.py``), not on the evaluation set.
@@ -27,6 +40,7 @@ from dataclasses import dataclass, field
 
 from gradbot.knowledge.matcher import Match, Matcher
 from gradbot.knowledge.schema import Entry
+from gradbot.knowledge.scope import asks_company_hiring, excluded, names_other_school
 from gradbot.textnorm import normalize
 
 TOPIC_WEIGHT = 0.35
@@ -40,6 +54,13 @@ STRONG_SIMILARITY = 0.45
 # one entry's own questions (e.g. an entry staff just added). The highest similarity of
 # any out-of-scope training or evaluation example was 0.58.
 OVERRIDE_SIMILARITY = 0.65
+MIN_COVERAGE = 0.4
+# a strong text match may cover less (unknown words are often jieba segmentation artefacts)
+STRONG_MATCH_COVERAGE = 0.25
+# the leading candidates are re-ranked by how much of the question they cover
+COVERAGE_WEIGHT = 0.5
+RERANK = 5
+FOLLOWUP_MARGIN = 0.15
 SHORT_QUESTION = 4
 SPECIFIC_SIMILARITY = 0.45
 MAX_OPTIONS = 3
@@ -55,9 +76,21 @@ class Decision:
     scored: list[tuple[Match, float]] = field(default_factory=list)
 
 
-def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> Decision:
-    """The decision for ``text`` given the NLU's confidence per topic."""
-    matches = matcher.rank(text, limit=len(matcher.entries))
+def answers(matcher: Matcher, text: str, match: Match) -> bool:
+    """True when the matched entry covers enough of what ``text`` asks to be given as its answer."""
+    share, substantial = matcher.coverage(text, match.entry)
+    floor = STRONG_MATCH_COVERAGE if match.score >= STRONG_SIMILARITY else MIN_COVERAGE
+    return substantial and share >= floor
+
+
+def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], previous: str | None = None) -> Decision:
+    """The decision for ``text`` given the NLU's confidence per topic.
+
+    ``previous`` is the id of the entry answered just before, if any.
+    """
+    if names_other_school(text) or asks_company_hiring(text):
+        return Decision("fallback")
+    matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)]
     if topic_confidence:
         matches = [m for m in matches if topic_confidence.get(m.entry.topic, 0.0) >= OFF_TOPIC or m.score >= STRONG_SIMILARITY]
     scored = sorted(
@@ -65,17 +98,41 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> D
         key=lambda pair: pair[1],
         reverse=True,
     )
+    head = sorted(
+        ((m, s + COVERAGE_WEIGHT * matcher.coverage(text, m.entry)[0]) for m, s in scored[:RERANK]),
+        key=lambda pair: pair[1],
+        reverse=True,
+    )
+    scored = head + scored[RERANK:]
     if not scored:
         return Decision("fallback")
     best, best_score = scored[0]
     best_topic_conf = topic_confidence.get(best.entry.topic, 0.0)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
         return Decision("fallback", scored=scored[:MAX_OPTIONS])
-    if len(normalize(text).replace(" ", "")) <= SHORT_QUESTION and best.score < SPECIFIC_SIMILARITY:
+    if not matcher.coverage(text, best.entry)[1]:  # only single characters shared: no subject named
+        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+    compact = normalize(text).replace(" ", "")
+    if len(compact) <= SHORT_QUESTION:
+        # a bare word that several entries carry in their title or keywords (档案, 三方) names a topic
+        named = [m.entry for m, _ in scored if compact in normalize(" ".join((m.entry.title, *m.entry.keywords)))]
+        if len(named) > 1:
+            return Decision("clarify", options=named[:MAX_OPTIONS], scored=scored[:MAX_OPTIONS])
         same_topic = [m.entry for m, _ in scored if m.entry.topic == best.entry.topic][:MAX_OPTIONS]
-        if len(same_topic) > 1:
+        if best.score < SPECIFIC_SIMILARITY and len(same_topic) > 1:
             return Decision("clarify", options=same_topic, scored=scored[:MAX_OPTIONS])
-    close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN]
+    if previous == best.entry.id:
+        narrower = next(
+            (m for m, _ in scored[1:MAX_OPTIONS] if best.score - m.score <= FOLLOWUP_MARGIN and answers(matcher, text, m)),
+            None,
+        )
+        if narrower is not None:
+            return Decision("faq", entry=narrower.entry, scored=scored[:MAX_OPTIONS])
+    close = [m.entry for m, s in scored[1:MAX_OPTIONS] if best_score - s <= CLARIFY_MARGIN and answers(matcher, text, m)]
+    if not answers(matcher, text, best):
+        if close:  # the leader does not cover the question, a close runner-up does: let the student pick
+            return Decision("clarify", options=close, scored=scored[:MAX_OPTIONS])
+        return Decision("fallback", scored=scored[:MAX_OPTIONS])
     if close:
         return Decision("clarify", options=[best.entry, *close], scored=scored[:MAX_OPTIONS])
     return Decision("faq", entry=best.entry, scored=scored[:MAX_OPTIONS])
@@ -83,9 +140,11 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float]) -> D
 
 def strong_match(matcher: Matcher, text: str) -> Entry | None:
     """The entry ``text`` matches so closely that it should be answered whatever the NLU said."""
-    matches = matcher.rank(text, limit=2)
+    if names_other_school(text) or asks_company_hiring(text):
+        return None
+    matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)][:2]
     if not matches or matches[0].score < OVERRIDE_SIMILARITY:
         return None
     if len(matches) > 1 and matches[0].score - matches[1].score <= CLARIFY_MARGIN:
         return None
-    return matches[0].entry
+    return matches[0].entry if answers(matcher, text, matches[0]) else None

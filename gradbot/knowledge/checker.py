@@ -7,13 +7,20 @@ with a model, questions the NLU sends to another topic.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import os
+import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from gradbot.knowledge.loader import load_directory, topic_files
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
+from gradbot.office_hours.checks import office_hours_problems
 
 NEAR_DUPLICATE = 0.85
 
@@ -63,17 +70,53 @@ def near_duplicate_questions(kb: KnowledgeBase, threshold: float = NEAR_DUPLICAT
     return problems
 
 
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """Nothing Rasa or TensorFlow logs or prints gets through (logging, warnings, and stdout/stderr at the fd level)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    previous_disable = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(open(os.devnull, "w")) as out, \
+                contextlib.redirect_stderr(out):
+            warnings.simplefilter("ignore")
+            try:
+                yield
+            finally:
+                out.close()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+        logging.disable(previous_disable)
+
+
 def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
-    """Warnings for questions the trained NLU model classifies outside their entry's topic."""
+    """Warnings for questions the trained NLU model classifies outside their entry's topic.
+
+    The model runs :func:`silenced`: staff see only the findings, not Rasa's debug output.
+    """
     from gradbot.nlu_model import NluModel
 
-    model = NluModel.load_latest()
-    if model is None:
-        return [Problem("models/", 0, "no trained model; run `gradbot train` to check questions against it", severity="warning")]
+    with silenced():
+        model = NluModel.load_latest()
+        if model is None:
+            return [Problem("models/", 0, "no trained model; run `gradbot train` to check questions against it", severity="warning")]
+        classified = {(entry.id, question): model.classify(question) for entry in kb.entries.values() for question in entry.questions}
     problems = []
     for entry in kb.entries.values():
         for question in entry.questions:
-            intent, confidence = model.classify(question)
+            intent, confidence = classified[(entry.id, question)]
             if intent != f"ask_{entry.topic}":
                 problems.append(Problem(str(entry.file), entry.line,
                                         f"the model sends '{question}' to {intent} ({confidence:.2f}), not ask_{entry.topic}; "
@@ -84,7 +127,7 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
 def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
     """Every problem of a policies directory."""
     kb, problems = load_directory(Path(directory))
-    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
+    problems = problems + stale_entries(kb, stale_days) + near_duplicate_questions(kb) + office_hours_problems(Path(directory))
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

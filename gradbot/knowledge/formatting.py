@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gradbot.knowledge.schema import Contact, Entry, KnowledgeBase
+from gradbot.office_hours.hours import describe_contact_hours
 
 
 def contact_line(contact: Contact, english: bool = False, full: bool = False) -> str:
@@ -15,7 +16,7 @@ def contact_line(contact: Contact, english: bool = False, full: bool = False) ->
                      (f"{contact.room}室" if numbered else contact.room))
     if contact.phone:
         parts.append(f"Tel: {contact.phone}" if english else f"电话：{contact.phone}")
-    hours = (contact.hours_en or contact.hours) if english else contact.hours
+    hours = describe_contact_hours(contact, english)
     if full and hours:
         parts.append(hours)
     text = (" | " if english else "｜").join(parts)

@@ -1,6 +1,7 @@
 """Parse and validate knowledge-base YAML, keeping the line number of everything.
 
-:func:`parse_topic_file` and :func:`parse_contacts_file` read one file each and never
+:func:`parse_topic_file` and :func:`parse_contacts_file` (and
+:func:`gradbot.knowledge.case_types.parse_case_types_file`) read one file each and never
 raise on bad content: they return what is valid plus a list of :class:`Problem` with
 file, line and entry id. :func:`assemble` joins files into a :class:`KnowledgeBase` and
 adds the cross-file checks (duplicate ids, a question under two ids, unknown contacts).
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from gradbot.knowledge.case_types import CASE_TYPES_FILE, CaseTypesFile, parse_case_types_file
 from gradbot.knowledge.schema import (
     CONTACT_FIELDS,
     OPTIONAL_ENTRY_FIELDS,
@@ -24,6 +26,7 @@ from gradbot.knowledge.schema import (
     KnowledgeBase,
     Problem,
 )
+from gradbot.knowledge.slips import continuation_hint, entry_above, layout_slips
 from gradbot.textnorm import normalize
 
 CONTACTS_FILE = "_contacts.yml"
@@ -35,6 +38,7 @@ class TopicFile:
     """What one ``policies/<topic>.yml`` file holds, and what is wrong with it."""
 
     path: Path
+    text: str | None = None  # what was parsed (None: the file could not be read)
     topic: str = ""
     topic_name: str = ""
     entries: list[Entry] = field(default_factory=list)
@@ -51,6 +55,7 @@ class ContactsFile:
     """What ``policies/_contacts.yml`` holds."""
 
     path: Path
+    text: str | None = None  # what was parsed (None: no file, or it could not be read)
     contacts: dict[str, Contact] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -65,28 +70,46 @@ def topic_files(directory: Path) -> list[Path]:
     return sorted(p for p in paths if not p.name.startswith(("_", ".")))
 
 
-def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
-    name = str(path)
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The file's text, or None with a problem when it cannot be read as UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, 0, f"not UTF-8 text ({exc.reason}); save the file as UTF-8"))
-        return None
+        problems.append(Problem(str(path), 0, f"not UTF-8 text ({exc.reason}); save the file as UTF-8"))
     except OSError as exc:
-        problems.append(Problem(name, 0, f"cannot read file: {exc.strerror}"))
-        return None
+        problems.append(Problem(str(path), 0, f"cannot read file: {exc.strerror}"))
+    return None
+
+
+def compose_text(path: Path, problems: list[Problem], text: str | None = None,
+                 settings_file: bool = False) -> tuple[yaml.Node | None, str | None]:
+    """The YAML node tree of ``text`` (default: the file's content) and the text itself.
+
+    Layout slips (:mod:`.slips`) are reported as errors even when PyYAML accepts the text
+    (a list line one space too far is silently glued to the line above). A syntax error
+    names the entry it is in; when a slip at or above it explains it, only the slip is reported.
+    """
+    name = str(path)
+    if text is None:
+        text = read_text(path, problems)
+        if text is None:
+            return None, None
+    slips = layout_slips(text)
+    for slip in slips:
+        problems.append(Problem(name, slip.line, slip.message, entry_above(text, slip.line, settings_file)))
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        line, message = _syntax_error(exc)
-        problems.append(Problem(name, line, message))
-        return None
+        line, message = _syntax_error(exc, text)
+        if not any(slip.line <= max(line, 1) for slip in slips):
+            problems.append(Problem(name, line, message, entry_above(text, line, settings_file)))
+        return None, text
     except yaml.YAMLError as exc:
         problems.append(Problem(name, 0, f"YAML error: {exc}"))
-        return None
+        return None, text
     if node is None:
         problems.append(Problem(name, 1, "the file is empty"))
-    return node
+    return node, text
 
 
 _SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
@@ -98,11 +121,12 @@ _SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
 )
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, str]:
     """The line to name and a message for a YAML syntax error.
 
     PyYAML reports an unclosed quote at the end of the file and a missing ':' on the line
     after; the line where the broken text starts is the one staff need, so it is named.
+    A text line where a field was expected is explained as a text line that lost its indentation.
     """
     problem, context = exc.problem or exc.context or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
@@ -114,7 +138,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
             line = start
         else:
             message += f" ({context} that starts at line {start})"
-    hints = [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
+    continuation = continuation_hint(text, line) if "could not find expected ':'" in problem else ""
+    hints = [continuation] if continuation else [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
     if hints:
         message += f"; {hints[0]}"
     return line, message
@@ -208,6 +233,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
     if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
         problems.append(Problem(file, _line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
     keywords = text_list("keywords")
+    not_for = text_list("not_for")
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
     assert updated is not None
@@ -222,16 +248,17 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         source=values["source"],
         updated=updated,
         keywords=keywords,
+        not_for=not_for,
         file=Path(file),
         line=_line(node),
     )
 
 
-def parse_topic_file(path: Path) -> TopicFile:
-    """Parse one topic file; invalid entries are left out and reported."""
+def parse_topic_file(path: Path, text: str | None = None) -> TopicFile:
+    """Parse one topic file (``text`` instead of its content when given); invalid entries are left out and reported."""
     result = TopicFile(path=path)
     file = str(path)
-    root = _compose(path, result.problems)
+    root, result.text = compose_text(path, result.problems, text)
     if root is None:
         return result
     if not isinstance(root, yaml.MappingNode):
@@ -258,14 +285,17 @@ def parse_topic_file(path: Path) -> TopicFile:
     return result
 
 
-def parse_contacts_file(path: Path) -> ContactsFile:
-    """Parse ``_contacts.yml`` (a missing file is a warning, not an error)."""
+def parse_contacts_file(path: Path, text: str | None = None) -> ContactsFile:
+    """Parse ``_contacts.yml`` (``text`` instead of its content when given; a missing file is a warning).
+
+    Fields a contact may have beyond :data:`CONTACT_FIELDS` are warned about, never refused.
+    """
     result = ContactsFile(path=path)
     file = str(path)
-    if not path.exists():
+    if text is None and not path.exists():
         result.problems.append(Problem(file, 0, "no contacts file: answers will show no office contact", severity="warning"))
         return result
-    root = _compose(path, result.problems)
+    root, result.text = compose_text(path, result.problems, text, settings_file=True)
     if root is None:
         return result
     fields = _mapping(root) if isinstance(root, yaml.MappingNode) else {}
@@ -273,28 +303,31 @@ def parse_contacts_file(path: Path) -> ContactsFile:
     if not isinstance(contacts_node, yaml.MappingNode):
         result.problems.append(Problem(file, _line(root), "the file must have 'contacts:' with one block per office"))
         return result
+    _duplicate_keys(contacts_node, file, "", result.problems)
     for key_node, value_node in contacts_node.value:
         key = str(key_node.value)
         if not isinstance(value_node, yaml.MappingNode):
-            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' must be a block of 'field: value' lines"))
+            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' must be a block of 'field: value' lines", key))
             continue
         values = {}
         for name, (k, v) in _mapping(value_node).items():
             if name not in CONTACT_FIELDS:
-                result.problems.append(Problem(file, _line(k), f"unknown field '{name}' in contact '{key}'", severity="warning"))
+                result.problems.append(Problem(file, _line(k), f"unknown field '{name}' in contact '{key}'", key, "warning"))
                 continue
             values[name] = _text(v) or ""
         if not values.get("name"):
-            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' needs a 'name'"))
+            result.problems.append(Problem(file, _line(key_node), f"contact '{key}' needs a 'name'", key))
             continue
         result.contacts[key] = Contact(key=key, **values)
     return result
 
 
-def assemble(files: list[TopicFile], contacts: ContactsFile) -> tuple[KnowledgeBase, list[Problem]]:
+def assemble(files: list[TopicFile], contacts: ContactsFile,
+             case_types: CaseTypesFile | None = None) -> tuple[KnowledgeBase, list[Problem]]:
     """Join parsed files into one knowledge base; adds cross-file problems.
 
     The first file (in name order) wins a duplicate id; the later entry is reported.
+    Contact keys named by entries and by ``case_types`` must be in ``_contacts.yml``.
     """
     kb = KnowledgeBase(contacts=dict(contacts.contacts))
     problems: list[Problem] = []
@@ -318,6 +351,12 @@ def assemble(files: list[TopicFile], contacts: ContactsFile) -> tuple[KnowledgeB
                     problems.append(Problem(str(entry.file), entry.line, f"question '{question}' also appears under {owner.id}", entry.id))
                 else:
                     question_owner[key] = entry
+    if case_types is not None and contacts.ok and contacts.contacts:
+        for ref in case_types.contact_refs:
+            if ref.key not in contacts.contacts:
+                problems.append(Problem(str(case_types.path), ref.line,
+                                        f"contact '{ref.key}' is not in {CONTACTS_FILE} (known: {', '.join(sorted(contacts.contacts))})",
+                                        ref.where))
     return kb, problems
 
 
@@ -329,8 +368,11 @@ def load_directory(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         return KnowledgeBase(), [Problem(str(directory), 0, "not a directory")]
     files = [parse_topic_file(p) for p in topic_files(directory)]
     contacts = parse_contacts_file(directory / CONTACTS_FILE)
+    case_types_path = directory / CASE_TYPES_FILE
+    case_types = parse_case_types_file(case_types_path) if case_types_path.exists() else None
     for f in files:
         problems.extend(f.problems)
     problems.extend(contacts.problems)
-    kb, cross = assemble(files, contacts)
+    problems.extend(case_types.problems if case_types else [])
+    kb, cross = assemble(files, contacts, case_types)
     return kb, problems + cross

@@ -8,6 +8,11 @@ mixes its best single question (``BEST_WEIGHT``) with the similarity to the cent
 of all its texts, which rewards the words an entry's questions share (盖章 for the
 stamping entry) over a long overlap with one question of another entry. The index is rebuilt from the knowledge base in milliseconds, which is what lets
 edits take effect without retraining the NLU model.
+
+:meth:`Matcher.coverage` answers a different question: how much of what the student
+asks does an entry's own text (questions, keywords and answers) speak about? Similarity
+can be high because of one shared word; coverage stays low when the question's other
+content words (考研, 成都, 华为) appear nowhere in the entry.
 """
 
 from __future__ import annotations
@@ -38,6 +43,28 @@ FILLER_WORDS = frozenset(
 )
 
 
+def entry_text(entry: Entry) -> str:
+    """Everything an entry says (title, keywords, questions, answers), normalised into one string."""
+    parts = (entry.title, entry.title_en, *entry.keywords, *entry.questions, entry.answer, entry.answer_en)
+    return normalize(" ".join(p for p in parts if p))
+
+# Words that say how a question is asked, not what it is about: left out of coverage.
+COVERAGE_IGNORED = frozenset(
+    "干嘛 干啥 有用 没用 啥时候 什么时候 时候 多久 多长时间 今年 明年 去年 期间 有人 通过 一般 具体 现在 之后 以后 的话 "
+    "怎么弄 咋弄 咋整 怎么整 怎么搞 情况 问题 东西 处理 咋处理 办 办理 弄 交到 哪些 多少 多少钱 几 几个 几天 大概 正常 合法 靠谱 算 算不算 影响 会不会 "
+    "行不行 可不可以 能否 应该 必须 真的 还是 或者 然后 因为 所以 如果 已经 直接 自己 本人 知道 告诉 清楚 具体点 "
+    "why would should could will there it this that".split()
+) | frozenset(
+    # function words and forum politeness that long questions are full of
+    "把 被 到 该 才 不会 会 变成 当时 最近 前年 各位 大家 学长 学姐 学弟 学妹 大佬 老师们 好 但是 但 可是 不过 而且 并且 "
+    "一个 一家 一些 有些 有的 更 又 很 太 非常 比较 特别 正在 刚 刚刚 马上 之前 当初 后来 目前 这样 那样 这种 那种 "
+    "这边 那边 之类 等等 啦 呗 哈 嗯 唉 哎 其实 只是 只 就是 以及 与 及 或 对于 关于 为了 由于 按照 根据 从 向 往 给 让 "
+    "比 同 像 一样 求助 求解答 急 在线等 感谢 麻烦 请教 帮忙 求问 小白 萌新 各位大佬 谁 谁知道 有没有人 请问下 "
+    "then also just really very so and or but with from at by as be was were been have has had".split()
+)
+SINGLE_CHAR_WEIGHT = 0.5
+
+
 @dataclass(frozen=True)
 class Match:
     """An entry and how similar the question is to it (0–1)."""
@@ -57,10 +84,19 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(normalize(text))) if w and w not in FILLER_WORDS)
+
+
+def content_words(text: str) -> list[str]:
+    """The jieba words of a normalised text, without punctuation and question filler."""
+    return list(_content_words(text))
+
+
 def features(text: str) -> list[str]:
     """Word and character n-gram features of a text (after normalisation)."""
-    norm = normalize(text)
-    words = [w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(norm)) if w and w not in FILLER_WORDS]
+    words = content_words(text)
     feats = ["w:" + w for w in words]
     compact = "".join(words)
     for n in (1, 2, 3):
@@ -88,6 +124,33 @@ class Matcher:
             centroids = np.vstack([np.asarray(self._doc_matrix[self._owners == i].mean(axis=0)) for i in range(len(self.entries))])
             norms = np.linalg.norm(centroids, axis=1, keepdims=True)
             self._centroids = centroids / np.where(norms == 0, 1, norms)
+            self._idf = {name[2:]: float(v) for name, v in zip(self._vectorizer.get_feature_names_out(), self._vectorizer.idf_) if name.startswith("w:")}
+            self._max_idf = float(self._vectorizer.idf_.max())
+        self._texts = {entry.id: entry_text(entry) for entry in self.entries}
+        self._words = {entry.id: set(content_words(self._texts[entry.id])) for entry in self.entries}
+
+    def coverage(self, question: str, entry: Entry) -> tuple[float, bool]:
+        """How much of the question's content the entry speaks about.
+
+        Returns the IDF-weighted share of the question's content words that occur in the
+        entry's own text (a word the knowledge base never uses weighs the most), and
+        whether at least one shared word is longer than one character: a single shared
+        character (丢, 章) must not carry an answer.
+        """
+        words = [w for w in content_words(question) if w not in COVERAGE_IGNORED and not any(ch.isdigit() for ch in w)]
+        if not words or self._vectorizer is None:
+            return 0.0, False
+        text, vocab = self._texts.get(entry.id, ""), self._words.get(entry.id, set())
+        total = covered = 0.0
+        substantial = False
+        for word in words:
+            long_word = len(word) >= (3 if word.isascii() else 2)
+            weight = self._idf.get(word, self._max_idf) * (1.0 if long_word else SINGLE_CHAR_WEIGHT)
+            total += weight
+            if (long_word and word in text) or word in vocab:
+                covered += weight
+                substantial = substantial or long_word
+        return (covered / total if total else 0.0), substantial
 
     def vectors(self, texts: list[str]):  # type: ignore[no-untyped-def]
         """L2-normalised TF-IDF vectors (sparse rows) of ``texts``; None for an empty knowledge base."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REQUIRED_ENTRY_FIELDS = ("id", "title", "questions", "answer", "contact", "source", "updated")
-OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords")
+OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords", "not_for")
 CONTACT_FIELDS = ("name", "name_en", "room", "phone", "hours", "hours_en", "note", "note_en")
 
 
@@ -40,6 +40,8 @@ class Entry:
     title_en: str = ""
     answer_en: str = ""
     keywords: tuple[str, ...] = ()
+    # words or phrases that mark a question this entry must not answer (another city, office, kind of question)
+    not_for: tuple[str, ...] = ()
     file: Path | None = None
     line: int = 0
 

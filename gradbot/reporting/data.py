@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gradbot.cases.db import session_scope, upgrade
-from gradbot.cases.models import BEIJING, ConversationMessage
+from gradbot.db.engine import sessions, upgrade
+from gradbot.db.models import BEIJING, ConversationMessage
 
 
 @dataclass(frozen=True)
@@ -95,5 +95,5 @@ def load_messages(period: Period, *, session: Session | None = None, url: str | 
     if session is not None:
         return _query(session, period)
     upgrade(url)
-    with session_scope(url) as s:
+    with sessions(url).begin() as s:
         return _query(s, period)

@@ -115,10 +115,10 @@ def cluster_questions(texts: Sequence[str], background: Sequence[str] = (),
     for label in np.unique(labels):
         key_indices = [i for i in range(len(keys)) if labels[i] == label]
 
-        def rank(i: int) -> tuple[float, float]:
+        def rank(i: int, members: list[int] = key_indices) -> tuple[float, float]:
             cohesion = 0.0
-            if sims is not None and i in position and len(key_indices) > 1:
-                row = sims[position[i], [position[j] for j in key_indices if j in position]]
+            if sims is not None and i in position and len(members) > 1:
+                row = sims[position[i], [position[j] for j in members if j in position]]
                 cohesion = float(row.mean())
             return (weights[i], cohesion)
 

@@ -9,6 +9,7 @@ import html
 from datetime import datetime
 
 from gradbot.reporting.analysis import OUTCOME_LABELS, QUESTION_OUTCOMES, Report
+from gradbot.reporting.kb_status import held_back_html, held_back_now
 from gradbot.reporting.plots import messages_per_day_svg, messages_per_hour_svg
 
 MAX_GROUPS_SHOWN = 40
@@ -113,7 +114,7 @@ def render_html(report: Report, generated_at: datetime | None = None, csv_name: 
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>就业助手使用报告 {_e(period)}</title><style>{STYLE}</style></head><body>"
             f"<h1>就业助手使用报告</h1><p class=\"muted\">统计时间：{_e(period)}（北京时间）· 生成于 {_e(generated)}"
-            " · 学生身份不记录，学号等已在记录时去除</p>")
+            " · 学生身份不记录，学号等已在记录时去除</p>" + held_back_html(held_back_now()))
     if report.message_count == 0:
         body = ('<p class="empty">该时间段内没有对话记录（没有学生消息）。请检查日期范围，'
                 "或确认 Telegram 机器人正在运行并写入对话记录。</p>")

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from actions.cases import ActionBind, ActionCaseStatus, ActionHandoff, ActionUnbind
 from gradbot.cases.binding import issue_code
-from gradbot.cases.db import session_scope
-from gradbot.cases.importer import import_file
-from gradbot.cases.models import HandoffRequest
+from gradbot.db.engine import sessions
+from gradbot.db.models import HandoffRequest
+from tests.support.database import import_sheet
+from tests.support.rasa_responses import rendered_texts
 
 ROWS = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
 2191000001,张三,本科,电信学部,签约派遣,已鉴证盖章,,2026-05-20 10:00
@@ -24,18 +25,20 @@ ROWS = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
 
 
 def make_tracker(text: str, sender: str = "tg-42", intent: str = "case_status", entities=None,
-                 slots=None, events=None) -> Tracker:
+                 slots=None, events=None, chat_type: str | None = None) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.93},
               "intent_ranking": [{"name": intent, "confidence": 0.93}], "entities": entities or []}
+    metadata = {"chat_type": chat_type} if chat_type else {}
     return Tracker(sender, slots or {"bind_code": None}, latest,
-                   events if events is not None else [{"event": "user", "text": text, "parse_data": latest}],
+                   events if events is not None else [{"event": "user", "text": text, "parse_data": latest,
+                                                       "metadata": metadata}],
                    False, None, {}, "action_listen")
 
 
 def run(action, tracker: Tracker):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker, {})
-    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    texts = rendered_texts(dispatcher.messages)
     payloads = [m["custom"]["gradbot"] for m in dispatcher.messages if m.get("custom")]
     assert len(payloads) == 1 and dispatcher.messages[-1].get("custom"), "payload must come last, exactly once"
     return texts, payloads[0], events
@@ -45,12 +48,12 @@ def run(action, tracker: Tracker):
 def loaded(cases_db, tmp_path: Path) -> str:
     path = tmp_path / "cases.csv"
     path.write_text(ROWS, encoding="utf-8")
-    import_file(path, apply=True)
+    import_sheet(path, apply=True)
     return cases_db
 
 
 def code_for(student_id: str) -> str:
-    with session_scope() as session:
+    with sessions().begin() as session:
         return issue_code(session, student_id)[0]
 
 
@@ -113,7 +116,7 @@ def test_handoff_records_request_with_level_office(loaded):
     assert "研究生" in texts[0] and payload["outcome"] == "handoff"
     texts, _, _ = run(ActionHandoff(), make_tracker("talk to a human please", sender="tg-unbound", intent="handoff"))
     assert "contact" in texts[0].lower() and "Room 205" in texts[0]
-    with session_scope() as session:
+    with sessions().begin() as session:
         requests = session.execute(select(HandoffRequest).order_by(HandoffRequest.id)).scalars().all()
     assert [(r.telegram_user_id, r.student_id, r.level, r.text) for r in requests] == [
         ("tg-42", "2191000002", "master", "我的落户材料寄到哪里了"),
@@ -147,3 +150,38 @@ def test_bind_without_code_when_already_bound_says_so(loaded):
     texts, payload, _ = run(ActionBind(), make_tracker("/bind", intent="bind"))
     assert "已绑定" in texts[0] and "21******01" in texts[0] and "/unbind" in texts[0]
     assert payload["outcome"] == "bind"
+
+
+@pytest.mark.parametrize("chat_type", ["group", "supergroup"])
+def test_personal_actions_in_a_group_refuse_and_write_nothing(loaded, chat_type):
+    from gradbot.db.models import BindAttempt, BindCode, TelegramBinding
+
+    code = code_for("2191000001")
+    in_group = dict(sender="tg-group-member", chat_type=chat_type)
+    for action, tracker, outcome in (
+        (ActionBind(), make_tracker(f"@bot 绑定 {code}", intent="bind", **in_group), "bind"),
+        (ActionHandoff(), make_tracker("@bot 转人工", intent="handoff", **in_group), "handoff"),
+        (ActionCaseStatus(), make_tracker("@bot 我的进度", **in_group), "case_status"),
+        (ActionUnbind(), make_tracker("@bot 解除绑定", intent="unbind", **in_group), "bind"),
+    ):
+        texts, payload, _ = run(action, tracker)
+        assert texts == ["为保护你的隐私，个人事项（办理进度、绑定学号、转人工）请私聊我办理。"]
+        assert payload["outcome"] == outcome
+    with sessions().begin() as session:
+        assert session.execute(select(HandoffRequest)).scalars().all() == []
+        assert session.execute(select(TelegramBinding)).scalars().all() == []
+        assert session.execute(select(BindAttempt)).scalars().all() == []
+        assert session.execute(select(BindCode.used_at)).scalars().all() == [None]  # the code is still unused
+    texts, _, _ = run(ActionBind(), make_tracker(code, intent="bind", chat_type="private"))
+    assert "绑定成功" in texts[0]  # the same code works in the private chat
+
+
+def test_every_response_an_action_names_is_in_the_domain():
+    import re
+
+    from tests.support.rasa_responses import responses
+
+    names = set()
+    for path in (Path(__file__).resolve().parents[2] / "actions").glob("*.py"):
+        names |= set(re.findall(r'utter\(dispatcher, [^,]+, (?:f?"([a-z_]+)")', path.read_text(encoding="utf-8")))
+    assert names and {n for n in names if f"utter_{n}" not in responses() or f"utter_{n}_en" not in responses()} == set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ActionAnswerFaq, ActionFallback, choose_faq_payload
 from actions.small_talk import ActionSmallTalk
-from gradbot.settings import PROJECT_ROOT, get_settings
-
-
-@pytest.fixture
-def policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the project's policies/ that the actions read (reload checked on every call)."""
-    directory = tmp_path / "policies"
-    shutil.copytree(PROJECT_ROOT / "policies", directory)
-    monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
-    monkeypatch.setenv("KB_RELOAD_SECONDS", "0")
-    get_settings.cache_clear()
-    yield directory
-    get_settings.cache_clear()
 
 
 def tracker(text: str, ranking: dict[str, float], entities: list | None = None) -> Tracker:
@@ -161,3 +147,60 @@ def test_a_bare_topic_word_is_answered_with_choices(policies: Path) -> None:
 def test_a_short_but_specific_question_is_answered(policies: Path) -> None:
     _, payload = run(ActionAnswerFaq(), tracker("报到证", {"ask_dispatch": 0.99}))
     assert payload["outcome"] == "faq" and payload["faq_id"] == "dispatch.report_card"
+
+
+def followup_tracker(text: str, ranking: dict[str, float], previous_faq: str) -> Tracker:
+    """A tracker whose previous turn answered ``previous_faq``."""
+    t = tracker(text, ranking)
+    before = [
+        {"event": "user", "text": "上一个问题"},
+        {"event": "bot", "data": {"custom": {"gradbot": {"outcome": "faq", "faq_id": previous_faq}}}},
+    ]
+    return Tracker(t.sender_id, {}, t.latest_message, before + t.events, False, None, {}, "action_listen")
+
+
+def test_another_city_is_not_answered_with_shanghai(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("拉萨毕业生落户条件是什么", {"ask_shanghai": 0.9}))
+    assert payload["faq_id"] not in {"shanghai.eligibility", "shanghai.scoring", "shanghai.timeline"}
+    assert payload["outcome"] == "fallback"
+
+
+def test_another_universitys_procedure_is_refused(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("西北工业大学的三方协议在哪盖章", {"ask_dispatch": 0.95}))
+    assert payload["outcome"] == "fallback" and "/human" in shown[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["丢", "我的耳机丢了", "章鱼小丸子好吃吗", "档派协三户"])
+def test_shared_characters_do_not_carry_an_answer(policies: Path, text: str) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker(text, {"ask_dispatch": 0.8}))
+    assert payload["outcome"] != "faq"
+
+
+def test_a_declared_not_for_phrase_keeps_the_entry_away(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("入党申请书怎么写", {"ask_general": 0.7}))
+    assert payload["faq_id"] != "general.party_transfer"
+
+
+def test_a_followup_gets_the_narrower_entry_not_the_same_answer(policies: Path) -> None:
+    text = "那违约金要交多少钱"
+    _, payload = run(ActionAnswerFaq(), followup_tracker(text, {"ask_dispatch": 0.95}, "dispatch.termination"))
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "dispatch.breach_penalty"
+
+
+def test_previous_faq_is_read_only_from_the_turn_before(policies: Path) -> None:
+    from actions.knowledge import previous_faq_id
+
+    assert previous_faq_id(followup_tracker("x", {"ask_dispatch": 0.9}, "dispatch.termination")) == "dispatch.termination"
+    assert previous_faq_id(tracker("x", {"ask_dispatch": 0.9})) is None
+
+
+def test_a_named_companys_hiring_is_not_the_job_fair_entry(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("华为今年秋招什么时候笔试", {"ask_recruit": 0.95}))
+    assert payload["outcome"] == "fallback"
+
+
+def test_new_subjects_are_answered(policies: Path) -> None:
+    _, payload = run(ActionAnswerFaq(), tracker("档案自己拿着好几年了，会不会成死档", {"ask_dispatch": 0.95}))
+    assert payload["faq_id"] == "dispatch.archive_storage"
+    _, payload = run(ActionAnswerFaq(), tracker("杭州落户要什么条件", {"ask_general": 0.9}))
+    assert payload["faq_id"] == "general.other_city_settlement"

@@ -1,21 +1,15 @@
 """Fixtures for the Telegram front end: a fake Bot API, a fake Rasa, and the real PTB
-Application polling the fake API (see fake_bot_api.py and fake_rasa.py)."""
+Application polling the fake API (see :mod:`tests.support`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import sys
-from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
-from fake_rasa import FakeRasa  # noqa: E402
-
-from gradbot.settings import Settings  # noqa: E402
+from gradbot.settings import Settings
+from tests.support.fake_bot_api import TOKEN, FakeBotApi
+from tests.support.fake_rasa import FakeRasa
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ async def rasa() -> AsyncIterator[FakeRasa]:
 @pytest.fixture
 def bot_db(tmp_path) -> str:
     """A fresh, migrated SQLite database for the bot."""
-    from gradbot.cases.db import dispose_engines, upgrade
+    from gradbot.db.engine import dispose_engines, upgrade
 
     url = f"sqlite:///{tmp_path / 'bot-test.db'}"
     upgrade(url)
@@ -52,10 +46,6 @@ def settings(api: FakeBotApi, rasa: FakeRasa, bot_db: str, tmp_path) -> Settings
         telegram_api_base_url=api.base_url,
         telegram_webhook_url="",
     )
-
-
-def with_changes(settings: Settings, **changes) -> Settings:
-    return dataclasses.replace(settings, **changes)
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import with_changes
-from fake_bot_api import TOKEN, text_update
 
 from bot import texts
 from bot.app import build_application, running_bot
+from tests.support.fake_bot_api import TOKEN, text_update
+from tests.support.settings import with_changes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-Token_for-tests"

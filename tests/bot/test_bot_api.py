@@ -10,11 +10,10 @@ import sys
 import threading
 from pathlib import Path
 
-from conftest import with_changes
-from fake_bot_api import BOT_USERNAME, text_update
-
 from bot.app import build_application, run_bot, running_bot
 from bot.bot_api import is_loopback_url, normalise_base_url, read_update
+from tests.support.fake_bot_api import BOT_USERNAME, text_update
+from tests.support.settings import with_changes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,9 +143,8 @@ async def test_webhook_serves_when_the_bot_api_has_no_set_webhook(api, rasa, set
 async def test_short_results_from_the_bot_api_still_count_as_sent(api, rasa, running):
     """A stand-in answering sendMessage with only ``{"message_id": …}``: every part of a long
     answer is still sent, feedback still works, and no "busy" notice follows."""
-    from fake_bot_api import callback_update
-
     from bot import texts
+    from tests.support.fake_bot_api import callback_update
 
     api.short_results = True
     rasa.long_answer = "\n\n".join(f"第{i}段：" + "毕业去向登记" * 60 for i in range(30))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 from sqlalchemy import select
 
 from bot import texts
 from bot.handlers import MAX_INPUT_CHARS
-from gradbot.cases.db import session_scope
-from gradbot.cases.models import ConversationMessage
+from gradbot.db.engine import sessions
+from gradbot.db.models import ConversationMessage
+from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 
 
 def buttons_of(call) -> list[dict]:
@@ -28,7 +28,7 @@ async def test_question_answered_with_feedback_buttons_and_logged(api, rasa, run
     assert [b["text"] for b in feedback] == [texts.FEEDBACK_UP, texts.FEEDBACK_DOWN]
     assert rasa.received == [("101", "三方协议在哪里盖章？")]
 
-    with session_scope(bot_db) as session:
+    with sessions(bot_db).begin() as session:
         row = session.execute(select(ConversationMessage)).scalar_one()
         assert (row.outcome, row.faq_id, row.channel) == ("faq", "dispatch.agreement_stamp", "telegram")
         assert "101" not in row.session_hash  # the sender is hashed, never stored raw
@@ -39,7 +39,7 @@ async def test_question_answered_with_feedback_buttons_and_logged(api, rasa, run
     answered = await api.wait_call("answerCallbackQuery")
     assert answered[-1].params.get("text") == texts.FEEDBACK_THANKS
     assert not (edit.params.get("reply_markup") or {}).get("inline_keyboard")
-    with session_scope(bot_db) as session:
+    with sessions(bot_db).begin() as session:
         assert session.execute(select(ConversationMessage.feedback)).scalar_one() == 1
     assert len(api.sent_to(101)) == 1  # feedback produces no new message
     assert len(rasa.received) == 1
@@ -111,7 +111,7 @@ async def test_start_help_and_menu(api, rasa, running):
 
 
 async def test_every_kind_of_non_text_message(api, rasa, running):
-    for kind, content in NON_TEXT_CONTENT.items():
+    for content in NON_TEXT_CONTENT.values():
         await api.inject({"message": message(107, **content)})
     sent = await api.wait_sent(107, len(NON_TEXT_CONTENT))
     assert [c.params["text"] for c in sent] == [texts.NON_TEXT] * len(NON_TEXT_CONTENT)
@@ -228,6 +228,34 @@ async def test_group_answers_only_when_addressed(api, rasa, running):
     sent = await api.wait_sent(group, 3)
     assert f"https://t.me/{BOT_USERNAME}" in sent[2].params["text"]
     assert [m for _, m in rasa.received] == ["三方协议盖章", "派遣"]
+
+
+async def test_group_binding_code_or_handoff_reaches_rasa_as_group_and_writes_nothing(api, rasa, running, bot_db):
+    from gradbot.db.models import BindAttempt, HandoffRequest, TelegramBinding
+
+    group = -100124
+    await api.inject(text_update(116, f"@{BOT_USERNAME} 绑定 K7PQ-M2XA", chat_id=group))
+    await api.inject(text_update(116, f"@{BOT_USERNAME} 转人工", chat_id=group))
+    sent = await api.wait_sent(group, 2)
+    assert all(f"https://t.me/{BOT_USERNAME}" in call.params["text"] for call in sent)
+    assert [m["chat_type"] for m in rasa.metadata] == ["supergroup", "supergroup"]
+    assert rasa.bindings == {} and rasa.handoffs == []  # the actions refused: nothing was done
+    for command in ("/bind K7PQM2XA", "/human", "/start K7PQM2XA", "/unbind"):  # routed by chat type: Rasa never asked
+        await api.inject(text_update(116, command, chat_id=group))
+    await api.wait_sent(group, 6)
+    assert len(rasa.received) == 2
+    with sessions(bot_db).begin() as session:
+        for table in (ConversationMessage, TelegramBinding, BindAttempt, HandoffRequest):
+            assert session.execute(select(table)).scalars().all() == [], table.__tablename__
+    await api.inject(text_update(116, "/start K7PQM2XA"))  # the same code in the private chat binds
+    await api.wait_sent(116, 1)
+    assert rasa.bindings == {"116": "2191234567"} and rasa.metadata[-1] == {"chat_type": "private"}
+
+
+async def test_unknown_button_data_is_answered_as_expired(api, rasa, running):
+    await api.inject(callback_update(117, "zz:anything"))
+    (answer,) = await api.wait_call("answerCallbackQuery")
+    assert answer.params.get("text") == texts.BUTTON_EXPIRED and rasa.received == []
 
 
 async def test_blocked_user_does_not_stop_the_bot(api, rasa, running):

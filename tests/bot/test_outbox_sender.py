@@ -8,21 +8,21 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import build_application, running_bot
-from gradbot.cases.db import session_scope
-from gradbot.cases.models import OutboxMessage, Student, TelegramBinding, utcnow
+from gradbot.db.engine import sessions
+from gradbot.db.models import OutboxMessage, Student, TelegramBinding, utcnow
 
 STUDENT = "2191234567"
 
 
 def add_bound_student(url: str, user_id: int, student_id: str = STUDENT) -> None:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         if session.get(Student, student_id) is None:
             session.add(Student(student_id=student_id, name="张三", level="master"))
         session.add(TelegramBinding(telegram_user_id=str(user_id), student_id=student_id))
 
 
 def queue(url: str, user_id: int, text: str, student_id: str = STUDENT, **extra) -> int:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         row = OutboxMessage(telegram_user_id=str(user_id), student_id=student_id, text=text, **extra)
         session.add(row)
         session.flush()
@@ -30,12 +30,12 @@ def queue(url: str, user_id: int, text: str, student_id: str = STUDENT, **extra)
 
 
 def row(url: str, row_id: int) -> OutboxMessage:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         return session.execute(select(OutboxMessage).where(OutboxMessage.id == row_id)).scalar_one()
 
 
 def binding_blocked(url: str, user_id: int) -> bool:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         return session.execute(
             select(TelegramBinding.blocked).where(TelegramBinding.telegram_user_id == str(user_id))
         ).scalar_one()
@@ -89,7 +89,7 @@ async def test_blocked_user_marked_and_skipped(api, settings, bot_db):
 
 
 async def test_unblocked_user_who_writes_again_gets_notifications(api, rasa, settings, bot_db):
-    from fake_bot_api import text_update
+    from tests.support.fake_bot_api import text_update
 
     add_bound_student(bot_db, 403)
     api.block(403)
@@ -107,7 +107,7 @@ async def test_unblocked_user_who_writes_again_gets_notifications(api, rasa, set
 
 async def test_unbound_student_not_notified(api, settings, bot_db):
     add_bound_student(bot_db, 404)
-    with session_scope(bot_db) as session:
+    with sessions(bot_db).begin() as session:
         session.execute(TelegramBinding.__table__.update().values(unbound_at=utcnow()))
     row_id = queue(bot_db, 404, "不该收到")
     async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
@@ -146,7 +146,7 @@ async def test_two_senders_never_send_the_same_row(api, settings, bot_db):
 
 
 def my_chat_member(user_id: int, old: str, new: str) -> dict:
-    from fake_bot_api import BOT_ID, chat, user
+    from tests.support.fake_bot_api import BOT_ID, chat, user
 
     bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "bot"}
     return {"my_chat_member": {
@@ -176,3 +176,16 @@ async def test_block_and_unblock_updates_keep_the_flag_in_step(api, settings, bo
         sent = queue(bot_db, 408, "恢复发送")
         await wait_status(bot_db, sent, "sent")
     assert api.texts_to(408) == ["恢复发送"]
+
+
+async def test_reply_markup_goes_with_the_last_part(api, settings, bot_db):
+    from gradbot import outbox
+
+    markup = {"inline_keyboard": [[{"text": "查看进度", "callback_data": "status"}]]}
+    with sessions(bot_db).begin() as session:
+        row_id = outbox.enqueue(session, "409", "长" * 5000, reply_markup=markup)  # two parts
+    async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
+        await wait_status(bot_db, row_id, "sent")
+    calls = [c for c in api.calls_of("sendMessage") if c.params.get("chat_id") == 409]
+    assert len(calls) == 2 and "reply_markup" not in calls[0].params
+    assert calls[1].params["reply_markup"] == markup

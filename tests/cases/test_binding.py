@@ -10,23 +10,30 @@ from sqlalchemy import select, update
 
 from gradbot.cases import binding
 from gradbot.cases.binding import (
-    ALPHABET, UnknownStudent, bind, extract_code, hash_code, issue_code, student_for, unbind,
+    ALPHABET,
+    UnknownStudent,
+    bind,
+    extract_code,
+    hash_code,
+    issue_code,
+    student_for,
+    unbind,
 )
-from gradbot.cases.db import session_scope, upgrade
-from gradbot.cases.models import BindAttempt, BindCode, Student, utcnow
+from gradbot.db.engine import sessions, upgrade
+from gradbot.db.models import BindAttempt, BindCode, Student, utcnow
 
 
 @pytest.fixture
 def url(db_url):
     upgrade(db_url)
-    with session_scope(db_url) as session:
+    with sessions(db_url).begin() as session:
         session.add_all([Student(student_id="2191000001", name="张三", level="undergraduate"),
                          Student(student_id="2191000002", name="李四", level="master")])
     return db_url
 
 
 def test_code_shape_and_deep_link(url):
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         codes = [issue_code(session, "2191000001") for _ in range(30)]
         stored = session.execute(select(BindCode.code_hash)).scalars().all()
     for code, link in codes:
@@ -49,28 +56,28 @@ def test_extract_code_variants():
 
 
 def test_bind_success_is_single_use_and_case_insensitive(url):
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         code, _ = issue_code(session, "2191000001")
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         result = bind(session, "tg-1", code.lower())
         assert result.ok and result.student_id == "2191000001" and result.student_name == "张三"
         assert student_for(session, "tg-1").student_id == "2191000001"
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         assert bind(session, "tg-2", code).status == "used"
         assert student_for(session, "tg-2") is None
 
 
 def test_expired_code(url):
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         code, _ = issue_code(session, "2191000001", ttl=timedelta(hours=24))
         session.execute(update(BindCode).values(expires_at=utcnow() - timedelta(seconds=1)))
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         assert bind(session, "tg-1", code).status == "expired"
         assert student_for(session, "tg-1") is None
 
 
 def test_lockout_after_five_wrong_codes_and_release_after_an_hour(url):
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         good, _ = issue_code(session, "2191000001")
         results = [bind(session, "tg-9", "ZZZZ-2222") for _ in range(5)]
         assert [r.status for r in results] == ["wrong"] * 4 + ["locked_out"]
@@ -84,7 +91,7 @@ def test_lockout_after_five_wrong_codes_and_release_after_an_hour(url):
 
 
 def test_rebinding_replaces_previous_binding_and_unbind(url):
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         first, _ = issue_code(session, "2191000001")
         second, _ = issue_code(session, "2191000002")
         assert bind(session, "tg-1", first).ok
@@ -96,13 +103,13 @@ def test_rebinding_replaces_previous_binding_and_unbind(url):
 
 
 def test_unknown_student_gets_no_code(url):
-    with session_scope(url) as session, pytest.raises(UnknownStudent):
+    with sessions(url).begin() as session, pytest.raises(UnknownStudent):
         issue_code(session, "0000000000")
 
 
 def test_codes_and_ids_stay_out_of_logs(url, caplog):
     caplog.set_level(logging.DEBUG, logger=binding.__name__)
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         code, _ = issue_code(session, "2191000001")
         bind(session, "tg-1", code)
         bind(session, "tg-1", "ZZZZ-2222")

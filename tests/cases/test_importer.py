@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from gradbot.cases import importer
 from gradbot.cases.binding import bind, issue_code
-from gradbot.cases.db import session_scope
-from gradbot.cases.importer import ImportFileError, decode_csv_bytes, import_file, read_table
-from gradbot.cases.models import Case, CaseHistory, OutboxMessage, Student
+from gradbot.cases.import_report import format_report
+from gradbot.cases.spreadsheet import read_table
+from gradbot.db.engine import sessions
+from gradbot.db.models import Case, CaseHistory, OutboxMessage, Student
+from tests.support.database import import_sheet
 
 ZH_HEADER = ["学号", "姓名", "学历层次", "学院", "事项", "状态", "备注", "更新时间"]
 EN_HEADER = ["student_id", "name", "level", "college", "case_type", "status", "note", "updated_at"]
@@ -35,12 +37,12 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 
 
 def count(url: str, model) -> int:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def case_of(url: str, student_id: str, case_type: str) -> Case | None:
-    with session_scope(url) as session:
+    with sessions(url).begin() as session:
         return session.execute(
             select(Case).where(Case.student_id == student_id, Case.case_type == case_type)
         ).scalar_one_or_none()
@@ -48,19 +50,19 @@ def case_of(url: str, student_id: str, case_type: str) -> Case | None:
 
 def test_good_file_preview_changes_nothing_then_apply_writes(db_url, tmp_path):
     path = write_csv(tmp_path / "good.csv", ZH_HEADER, GOOD_ROWS)
-    preview = import_file(path, url=db_url)
+    preview = import_sheet(path, url=db_url)
     assert not preview.applied
     assert preview.plan.counts()["new"] == 4 and preview.plan.counts()["rejected"] == 0
     assert count(db_url, Case) == 0
 
-    report = import_file(path, apply=True, url=db_url)
+    report = import_sheet(path, apply=True, url=db_url)
     assert report.applied and report.result.new_cases == 4 and report.result.new_students == 3
     assert count(db_url, Case) == 4
     assert count(db_url, CaseHistory) == 4
     abroad = case_of(db_url, "2191000003", "abroad_registration")
     assert abroad.status == "退回" and abroad.note == "录取通知书不清晰，请重新上传"
     assert abroad.updated_at == datetime(2026, 5, 12)
-    with session_scope(db_url) as session:
+    with sessions(db_url).begin() as session:
         student = session.get(Student, "2191000002")
         assert (student.name, student.level, student.college) == ("李四", "master", "能动学院")
 
@@ -70,11 +72,11 @@ def test_english_headers_and_gbk_encoding(db_url, tmp_path):
     table = read_table(path)
     assert table.encoding == "gb18030"
     assert table.rows[0][1]["name"] == "张三"
-    report = import_file(path, apply=True, url=db_url)
+    report = import_sheet(path, apply=True, url=db_url)
     assert report.result.new_cases == 4
 
     en_rows = [["2191000009", "Zhao Liu", "doctor", "SEIEE", "talent_recognition", "已报书院学院", "", "2026-05-01"]]
-    report = import_file(write_csv(tmp_path / "en.csv", EN_HEADER, en_rows, encoding="utf-8-sig"), apply=True, url=db_url)
+    report = import_sheet(write_csv(tmp_path / "en.csv", EN_HEADER, en_rows, encoding="utf-8-sig"), apply=True, url=db_url)
     assert report.plan.encoding == "utf-8-sig" and report.result.new_cases == 1
     assert case_of(db_url, "2191000009", "talent_recognition").status == "已报书院学院"
 
@@ -88,7 +90,7 @@ def test_xlsx_with_title_row_and_numeric_cells(db_url, tmp_path):
     sheet.append([2191000004.0, "赵六", "硕士", "管理学院", "西安人才认定", "已报送中心", "", "2026-05-21"])
     path = tmp_path / "cases.xlsx"
     workbook.save(path)
-    report = import_file(path, apply=True, url=db_url)
+    report = import_sheet(path, apply=True, url=db_url)
     assert report.plan.counts()["rejected"] == 0, report.plan.rejected
     assert [p.row.row for p in report.plan.planned] == [3, 4]
     assert case_of(db_url, "2191000001", "dispatch").updated_at == datetime(2026, 5, 20, 14, 30)
@@ -106,7 +108,7 @@ def test_broken_rows_are_rejected_with_row_number_and_reason(db_url, tmp_path):
         ["2191000010", "戊", "本科", "", "签约派遣", "", "", ""],                      # row 9: no status
     ]
     path = write_csv(tmp_path / "broken.csv", ZH_HEADER, rows)
-    report = import_file(path, apply=True, url=db_url)
+    report = import_sheet(path, apply=True, url=db_url)
     reasons = {r.row: r.reason for r in report.plan.rejected}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
     assert "学号" in reasons[3]
@@ -118,23 +120,23 @@ def test_broken_rows_are_rejected_with_row_number_and_reason(db_url, tmp_path):
     assert "状态" in reasons[9]
     assert report.result.new_cases == 1  # the valid row is still written
     assert count(db_url, Case) == 1
-    text = importer.format_report(report)
+    text = format_report(report)
     assert "第 4 行" in text and "拒绝" in text
 
 
 def test_strict_refuses_whole_file_when_any_row_is_rejected(db_url, tmp_path):
     rows = GOOD_ROWS + [["2191000005", "甲", "本科", "", "体检", "待提交", "", ""]]
-    report = import_file(write_csv(tmp_path / "s.csv", ZH_HEADER, rows), apply=True, strict=True, url=db_url)
+    report = import_sheet(write_csv(tmp_path / "s.csv", ZH_HEADER, rows), apply=True, strict=True, url=db_url)
     assert not report.applied and report.refused
     assert count(db_url, Case) == 0
-    clean = import_file(write_csv(tmp_path / "ok.csv", ZH_HEADER, GOOD_ROWS), apply=True, strict=True, url=db_url)
+    clean = import_sheet(write_csv(tmp_path / "ok.csv", ZH_HEADER, GOOD_ROWS), apply=True, strict=True, url=db_url)
     assert clean.applied and count(db_url, Case) == 4
 
 
 def test_reimport_is_a_no_op(db_url, tmp_path):
     path = write_csv(tmp_path / "good.csv", ZH_HEADER, GOOD_ROWS)
-    import_file(path, apply=True, url=db_url)
-    again = import_file(path, apply=True, url=db_url)
+    import_sheet(path, apply=True, url=db_url)
+    again = import_sheet(path, apply=True, url=db_url)
     counts = again.plan.counts()
     assert counts["unchanged"] == 4 and counts["new"] == counts["changed"] == 0
     assert counts["new_students"] == counts["updated_students"] == 0
@@ -145,8 +147,8 @@ def test_reimport_is_a_no_op(db_url, tmp_path):
 def test_older_row_never_overwrites_newer_status(db_url, tmp_path):
     newer = [["2191000001", "张三", "本科", "", "签约派遣", "已鉴证盖章", "", "2026-05-20 10:00"]]
     older = [["2191000001", "张三", "本科", "", "签约派遣", "学院已审核", "", "2026-05-18 10:00"]]
-    import_file(write_csv(tmp_path / "new.csv", ZH_HEADER, newer), apply=True, url=db_url)
-    report = import_file(write_csv(tmp_path / "old.csv", ZH_HEADER, older), apply=True, url=db_url)
+    import_sheet(write_csv(tmp_path / "new.csv", ZH_HEADER, newer), apply=True, url=db_url)
+    report = import_sheet(write_csv(tmp_path / "old.csv", ZH_HEADER, older), apply=True, url=db_url)
     assert report.plan.counts()["stale"] == 1 and report.result.changed_cases == 0
     assert "早于" in report.plan.rows("stale")[0].reason
     assert case_of(db_url, "2191000001", "dispatch").status == "已鉴证盖章"
@@ -157,17 +159,17 @@ def test_status_change_updates_case_history_and_notifies_only_bound_student(db_u
         ["2191000001", "张三", "本科", "", "签约派遣", "学院已审核", "", "2026-05-10 09:00"],
         ["2191000002", "李四", "硕士", "", "签约派遣", "学院已审核", "", "2026-05-10 09:00"],
     ]
-    import_file(write_csv(tmp_path / "1.csv", ZH_HEADER, first), apply=True, url=db_url)
-    with session_scope(db_url) as session:
+    import_sheet(write_csv(tmp_path / "1.csv", ZH_HEADER, first), apply=True, url=db_url)
+    with sessions(db_url).begin() as session:
         code, _ = issue_code(session, "2191000001")
         assert bind(session, "tg-1001", code).ok
     second = [
         ["2191000001", "张三", "本科", "", "签约派遣", "已鉴证盖章", "请完成去向登记", "2026-05-12 09:00"],
         ["2191000002", "李四", "硕士", "", "签约派遣", "已鉴证盖章", "", "2026-05-12 09:00"],
     ]
-    report = import_file(write_csv(tmp_path / "2.csv", ZH_HEADER, second), apply=True, url=db_url)
+    report = import_sheet(write_csv(tmp_path / "2.csv", ZH_HEADER, second), apply=True, url=db_url)
     assert report.result.changed_cases == 2 and report.result.notifications == 1
-    with session_scope(db_url) as session:
+    with sessions(db_url).begin() as session:
         outbox = session.execute(select(OutboxMessage)).scalars().all()
         assert [(o.telegram_user_id, o.student_id, o.status) for o in outbox] == [("tg-1001", "2191000001", "pending")]
         assert "签约派遣" in outbox[0].text and "已鉴证盖章" in outbox[0].text
@@ -178,11 +180,11 @@ def test_status_change_updates_case_history_and_notifies_only_bound_student(db_u
         assert [(h.old_status, h.new_status) for h in history] == [(None, "学院已审核"), ("学院已审核", "已鉴证盖章")]
         assert history[1].changed_by == "import:2.csv"
     # the same file again queues nothing more
-    assert import_file(tmp_path / "2.csv", apply=True, url=db_url).result.notifications == 0
+    assert import_sheet(tmp_path / "2.csv", apply=True, url=db_url).result.notifications == 0
 
 
 def test_failure_midway_leaves_database_unchanged(db_url, tmp_path, monkeypatch):
-    import_file(write_csv(tmp_path / "1.csv", ZH_HEADER, GOOD_ROWS[:1]), apply=True, url=db_url)
+    import_sheet(write_csv(tmp_path / "1.csv", ZH_HEADER, GOOD_ROWS[:1]), apply=True, url=db_url)
     changed = [["2191000001", "张三", "本科", "", "签约派遣", "已鉴证盖章", "", "2026-05-30"]] + GOOD_ROWS[1:]
 
     def explode(*_args, **_kwargs):
@@ -190,19 +192,6 @@ def test_failure_midway_leaves_database_unchanged(db_url, tmp_path, monkeypatch)
 
     monkeypatch.setattr(importer, "enqueue_status_changes", explode)
     with pytest.raises(RuntimeError):
-        import_file(write_csv(tmp_path / "2.csv", ZH_HEADER, changed), apply=True, url=db_url)
+        import_sheet(write_csv(tmp_path / "2.csv", ZH_HEADER, changed), apply=True, url=db_url)
     assert count(db_url, Case) == 1 and count(db_url, Student) == 1 and count(db_url, CaseHistory) == 1
     assert case_of(db_url, "2191000001", "dispatch").status == "学院已审核"
-
-
-def test_missing_required_column_is_a_file_error(tmp_path):
-    path = write_csv(tmp_path / "x.csv", ["学号", "姓名", "状态"], [["2191000001", "张三", "待提交"]])
-    with pytest.raises(ImportFileError, match="事项"):
-        read_table(path)
-
-
-def test_decode_csv_bytes_detects_encodings():
-    text = "学号,姓名\n1,张三\n"
-    assert decode_csv_bytes(text.encode("utf-8")) == (text, "utf-8")
-    assert decode_csv_bytes(b"\xef\xbb\xbf" + text.encode("utf-8")) == (text, "utf-8-sig")
-    assert decode_csv_bytes(text.encode("gbk")) == (text, "gb18030")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gradbot.cases.contacts import format_contact
-from gradbot.cases.db import session_scope, upgrade
-from gradbot.cases.models import Case, Student
 from gradbot.cases.status import status_message
+from gradbot.db.engine import sessions, upgrade
+from gradbot.db.models import Case, Student
+from gradbot.knowledge.contacts import format_contact
 
 
 def test_status_message_lists_cases_with_next_step_and_contact(db_url):
     upgrade(db_url)
-    with session_scope(db_url) as session:
+    with sessions(db_url).begin() as session:
         session.add(Student(student_id="2191000001", name="张三", level="doctor"))
         session.flush()
         session.add_all([
@@ -21,7 +21,7 @@ def test_status_message_lists_cases_with_next_step_and_contact(db_url):
             Case(student_id="2191000001", case_type="dispatch", status="档案已寄出", note="机要号 EMS123",
                  updated_at=datetime(2026, 6, 2, 15, 5)),
         ])
-    with session_scope(db_url) as session:
+    with sessions(db_url).begin() as session:
         text = status_message(session, "2191000001")
         english = status_message(session, "2191000001", english=True)
         empty = status_message(session, "2191000009")

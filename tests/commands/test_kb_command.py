@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -16,6 +17,7 @@ def policies_copy(tmp_path, monkeypatch):
     directory = tmp_path / "policies"
     shutil.copytree(PROJECT_ROOT / "policies", directory)
     monkeypatch.setenv("GRADBOT_POLICIES_DIR", str(directory))
+    monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 6, 1))  # a day with a known calendar
     get_settings.cache_clear()
     yield directory
     get_settings.cache_clear()
@@ -59,3 +61,39 @@ def test_missing_contact_is_an_error(policies_copy, capsys):
     path.write_text(text.replace(f"contact: {contact}", "contact: no_such_office", 1), encoding="utf-8")
     assert main(["kb", "check"]) == 1
     assert "contact 'no_such_office' is not in _contacts.yml" in capsys.readouterr().out
+
+
+def test_case_types_syntax_error_is_reported_with_file_and_line(policies_copy, capsys):
+    path = policies_copy / "_case_types.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "  new_type:\n    name: 新事项\n    statuses: [已提交\n", encoding="utf-8")
+    assert main(["kb", "check"]) == 1
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.startswith(f"{path}:")]
+    number = int(line.split(":")[1])
+    assert number > len(text.splitlines()) and "[new_type] error: YAML syntax error" in line
+    assert "0 errors" not in out and "1 errors" in out
+
+
+def test_renamed_contact_key_is_an_error_where_it_is_used(policies_copy, capsys):
+    path = policies_copy / "_contacts.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  guidance_205:\n", "  guidance205:\n"), encoding="utf-8")
+    assert main(["kb", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "contact 'guidance_205' is not in _contacts.yml" in out
+    assert "_case_types.yml:" in out  # the case types use it too
+
+
+def test_with_model_prints_only_its_findings(policies_copy, capfd, monkeypatch):
+    from gradbot import nlu_model
+
+    class Model:
+        def classify(self, text):
+            print("2026-11-27 10:56:46 [debug    ] processor.message.parse")
+            return "ask_general", 0.9
+
+    monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(lambda cls: Model()))
+    assert main(["kb", "check", "--with-model", "--stale-days", "100000"]) == 0
+    lines = capfd.readouterr().out.splitlines()
+    assert lines and all(" warning: the model sends " in line for line in lines[:-1])
+    assert "processor.message.parse" not in "\n".join(lines) and lines[-1].endswith("errors, %d warnings" % (len(lines) - 1))

@@ -7,17 +7,18 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gradbot.cases import conversation_log
-from gradbot.cases.models import utcnow
 from gradbot.cli import main
 from gradbot.commands.report import report_period
+from gradbot.db.models import utcnow
+from gradbot.reporting import conversation_log
 from gradbot.reporting.data import Period
 from gradbot.settings import get_settings
+from tests.support.database import in_session
 
 
 def _log(monkeypatch, url, when, text, **fields):
     monkeypatch.setattr(conversation_log, "utcnow", lambda: when)
-    return conversation_log.log_message("telegram", "42", text, url=url, **fields)
+    return in_session(url, conversation_log.log_message, "telegram", "42", text, **fields)
 
 
 def test_report_period_defaults():
@@ -64,8 +65,8 @@ def test_bad_date_is_refused(capsys):
 def test_log_purge_uses_the_retention_setting(cases_db, monkeypatch, capsys):
     from sqlalchemy import select
 
-    from gradbot.cases.db import session_scope
-    from gradbot.cases.models import ConversationMessage
+    from gradbot.db.engine import sessions
+    from gradbot.db.models import ConversationMessage
 
     _log(monkeypatch, cases_db, utcnow() - timedelta(days=40), "旧消息")
     recent = _log(monkeypatch, cases_db, utcnow() - timedelta(days=10), "新消息")
@@ -75,7 +76,7 @@ def test_log_purge_uses_the_retention_setting(cases_db, monkeypatch, capsys):
 
     assert main(["log", "purge"]) == 0
     assert "deleted 1 messages older than 30 days" in capsys.readouterr().out
-    with session_scope(cases_db) as session:
+    with sessions(cases_db).begin() as session:
         assert list(session.execute(select(ConversationMessage.id)).scalars()) == [recent]
     assert main(["log", "purge", "--days", "5"]) == 0
     assert "deleted 1 messages older than 5 days" in capsys.readouterr().out

@@ -45,8 +45,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
         get_settings.cache_clear()
 
 
-def say(stack: RasaStack, sender: str, text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    body = json.dumps({"sender": sender, "message": text}).encode()
+def say(stack: RasaStack, sender: str, text: str,
+        metadata: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}).encode()
     request = Request(stack.rasa_url + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
     with urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         messages = json.loads(response.read())
@@ -80,14 +81,14 @@ def test_greeting_in_english(stack: RasaStack) -> None:
 
 def test_bind_then_status_shows_only_own_cases(stack: RasaStack, tmp_path: Path) -> None:
     from gradbot.cases.binding import issue_code
-    from gradbot.cases.db import session_scope, upgrade
-    from gradbot.cases.importer import import_file
+    from gradbot.db.engine import sessions, upgrade
+    from tests.support.database import import_sheet
 
     sheet = tmp_path / "cases.csv"
     sheet.write_text(CASES, encoding="utf-8")
     upgrade()
-    import_file(sheet, apply=True)
-    with session_scope() as session:
+    import_sheet(sheet, apply=True)
+    with sessions().begin() as session:
         code = issue_code(session, "2191000001")[0]
 
     _, payload = say(stack, "e2e-5", "我的派遣办到哪一步了")
@@ -97,6 +98,36 @@ def test_bind_then_status_shows_only_own_cases(stack: RasaStack, tmp_path: Path)
     shown, payload = say(stack, "e2e-5", "/case_status")
     text = "\n".join(m.get("text", "") for m in shown)
     assert payload["outcome"] == "case_status" and "档案已寄出" in text and "上海落户" not in text
+
+
+def test_personal_requests_from_a_group_write_nothing(stack: RasaStack, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from gradbot.cases.binding import issue_code
+    from gradbot.db.engine import sessions
+    from gradbot.db.models import BindAttempt, BindCode, HandoffRequest, TelegramBinding
+    from tests.support.database import import_sheet
+
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text(CASES, encoding="utf-8")
+    import_sheet(sheet, apply=True)
+    with sessions().begin() as session:
+        code = issue_code(session, "2191000002")[0]
+    group = {"chat_type": "group"}
+    for text, outcome in ((f"我的绑定码是 {code}", "bind"), (f'/bind{{"bind_code":"{code}"}}', "bind"),
+                          ("转人工", "handoff"), ("/handoff", "handoff"), ("/case_status", "case_status")):
+        shown, payload = say(stack, "e2e-7", text, group)
+        assert payload["outcome"] == outcome, text
+        assert "私聊" in shown[0]["text"], text
+    with sessions().begin() as session:
+        for table in (TelegramBinding, BindAttempt, HandoffRequest):
+            count = session.execute(select(func.count()).select_from(table).where(table.telegram_user_id == "e2e-7"))
+            assert count.scalar_one() == 0, table.__tablename__
+        assert session.execute(select(BindCode.used_at).where(BindCode.student_id == "2191000002")).scalars().all() == [None]
+    _, payload = say(stack, "e2e-7", f'/bind{{"bind_code":"{code}"}}', {"chat_type": "private"})
+    with sessions().begin() as session:
+        bound = session.execute(select(TelegramBinding.student_id).where(TelegramBinding.telegram_user_id == "e2e-7"))
+        assert bound.scalars().all() == ["2191000002"]
 
 
 def test_a_model_reload_keeps_the_conversation(stack: RasaStack) -> None:

@@ -10,6 +10,14 @@ import pytest
 from kb_samples import CONTACTS, DISPATCH, RECRUIT
 
 
+@pytest.fixture(autouse=True)
+def calendar_complete_today(monkeypatch) -> None:
+    """Check on a day whose holiday calendar is known (from October, next year's missing one is warned)."""
+    import datetime as dt
+
+    monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 6, 1))
+
+
 @pytest.fixture
 def policies(tmp_path) -> Path:
     """A valid policies directory: two topics and the contacts file."""

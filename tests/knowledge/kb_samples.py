@@ -7,6 +7,7 @@ contacts:
   guidance_205:
     name: 就业创业中心指导部（205室）
     room: "205"
+    hours: 08:00-12:00, 14:30-17:30
   market_office:
     name: 就业创业中心市场部
 """
@@ -64,4 +65,20 @@ NEW_ENTRY = """
     contact: guidance_205
     source: 测试
     updated: 2026-11-20
+"""
+
+CASE_TYPES = """\
+case_types:
+  dispatch:
+    name: 签约派遣
+    aliases: [派遣, 三方协议]
+    contact:
+      default: guidance_205
+    statuses:
+      - name: 待提交
+        next_step: 请交到学院审核。
+      - name: 已鉴证盖章
+        next_step: 请完成毕业去向登记。
+handoff:
+  default_contact: guidance_205
 """

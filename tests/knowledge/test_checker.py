@@ -72,3 +72,48 @@ def test_with_model_but_no_trained_model(policies, monkeypatch):
     monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(lambda cls: None))
     (warning,) = checker.misrouted_questions(load_directory(policies)[0])
     assert "gradbot train" in warning.message
+
+
+class _NoisyModel(_FakeModel):
+    """Logs and prints like Rasa and TensorFlow do, at every level of the process."""
+
+    def classify(self, text: str) -> tuple[str, float]:
+        import logging
+        import os
+        import sys
+        import warnings
+
+        print("processor.message.parse debug output")
+        print("tensorflow notice", file=sys.stderr)
+        os.write(1, b"C++ stdout line\n")
+        os.write(2, b"C++ stderr line\n")
+        logging.getLogger("rasa.core.processor").error("rasa log line")
+        warnings.warn("deprecated thing", stacklevel=2)
+        return super().classify(text)
+
+
+def test_model_output_is_silenced_and_only_findings_remain(policies, monkeypatch, capfd):
+    from gradbot import nlu_model
+
+    def load_latest(cls):
+        print("Loading model ...")
+        return _NoisyModel()
+
+    (policies / "recruit.yml").write_text(RECRUIT.replace("- 宣讲会信息在哪看", "- 单位来学校的时间表"), encoding="utf-8")
+    monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(load_latest))
+    report = check_directory(policies, stale_days=100_000, with_model=True)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert [p.entry_id for p in report.problems] == ["recruit.job_fair"]
+    print("after")  # output works again
+    assert capfd.readouterr().out == "after\n"
+
+
+def test_case_types_and_contacts_problems_are_in_the_report(policies):
+    from kb_samples import CASE_TYPES
+
+    (policies / "_case_types.yml").write_text(CASE_TYPES + "  talent:\n    name: 人才认定\n    statuses: [已提交\n", encoding="utf-8")
+    (policies / "_contacts.yml").write_text("contacts:\n  guidance_205:\n    room: '205'\n", encoding="utf-8")
+    report = check_directory(policies, stale_days=100_000)
+    where = {(p.file.rsplit("/", 1)[-1], p.line) for p in report.problems if p.severity == "error"}
+    assert ("_contacts.yml", 2) in where and any(name == "_case_types.yml" and line >= 15 for name, line in where)

@@ -42,3 +42,21 @@ def test_empty_question_or_knowledge_base():
 
 def test_blank_question(policies):
     assert Matcher(load_directory(policies)[0]).rank("   ") == []
+
+
+def test_coverage_counts_the_question_words_an_entry_speaks_about(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    entries = {e.id: e for e in matcher.entries}
+    stamp = entries["dispatch.agreement_stamp"]
+    share, substantial = matcher.coverage("三方协议在哪里盖章", stamp)
+    assert share > 0.8 and substantial
+    share_off, _ = matcher.coverage("三方协议影响考研和公务员吗", stamp)
+    assert share_off < share  # 考研, 公务员: words the entry never uses
+
+
+def test_a_single_shared_character_is_not_substantial(policies):
+    matcher = Matcher(load_directory(policies)[0])
+    entries = {e.id: e for e in matcher.entries}
+    _, substantial = matcher.coverage("章", entries["dispatch.agreement_stamp"])
+    assert not substantial
+    assert matcher.coverage("", entries["dispatch.agreement_stamp"]) == (0.0, False)

@@ -7,7 +7,8 @@ from typing import Callable
 
 import pytest
 
-from gradbot.cases import conversation_log
+from gradbot.reporting import conversation_log
+from tests.support.database import in_session
 
 
 @pytest.fixture
@@ -18,9 +19,9 @@ def log_at(monkeypatch) -> Callable[..., int]:
 
     def log(url: str, when: datetime, text: str, sender: str = "1001", feedback: int | None = None, **fields) -> int:
         clock.append(when)
-        message_id = conversation_log.log_message("telegram", sender, text, url=url, **fields)
+        message_id = in_session(url, conversation_log.log_message, "telegram", sender, text, **fields)
         if feedback is not None:
-            assert conversation_log.set_feedback(message_id, feedback, url=url)
+            assert in_session(url, conversation_log.set_feedback, message_id, feedback)
         return message_id
 
     return log

@@ -21,6 +21,8 @@ FAQ = {
     "dispatch.report_card": ("报到证还办吗", "自 2023 年起不再发放就业报到证，由毕业去向登记代替。"),
 }
 VALID_CODES = {"K7PQM2XA": "2191234567"}
+VALID_CODE_IN_TEXT = re.compile("|".join(f"{code[:4]}-?{code[4:]}" for code in VALID_CODES))
+PERSONAL = {"/bind": "bind", "/unbind": "bind", "/case_status": "case_status", "/handoff": "handoff"}
 CASES = {"2191234567": "档案转递：已寄出（2026-06-20）"}
 
 
@@ -34,7 +36,9 @@ class FakeRasa:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.received: list[tuple[str, str]] = []
+        self.metadata: list[dict[str, Any]] = []  # the metadata of each received message, in step with ``received``
         self.bindings: dict[str, str] = {}
+        self.handoffs: list[str] = []  # senders whose handoff was recorded
         self.long_answer: Optional[str] = None
         self.port = 0
         self._runner: Optional[web.AppRunner] = None
@@ -67,14 +71,23 @@ class FakeRasa:
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
         sender, text = str(body["sender"]), str(body["message"])
+        metadata = body.get("metadata") or {}
         self.received.append((sender, text))
+        self.metadata.append(metadata)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        return web.json_response(self.reply(sender, text))
+        return web.json_response(self.reply(sender, text, metadata.get("chat_type", "private")))
 
-    def reply(self, sender: str, text: str) -> list[dict[str, Any]]:
-        """The scripted answer (also usable directly, without HTTP)."""
+    def reply(self, sender: str, text: str, chat_type: str = "private") -> list[dict[str, Any]]:
+        """The scripted answer (also usable directly, without HTTP).
+
+        Like the real case actions, personal requests outside a private chat are refused
+        and change nothing.
+        """
         r = lambda t, **kw: {"recipient_id": sender, "text": t, **kw}  # noqa: E731
+        personal = PERSONAL.get(text.split("{", 1)[0]) or ("handoff" if "转人工" in text else None)
+        if chat_type != "private" and (personal or VALID_CODE_IN_TEXT.search(text)):
+            return [r("为保护你的隐私，个人事项请私聊我办理。"), gradbot(personal or "bind", intent=personal or "bind")]
         if text.startswith("/choose_faq"):
             faq_id = json.loads(text[len("/choose_faq"):])["faq_id"]
             return [r(FAQ[faq_id][1]), gradbot("faq", faq_id, intent="choose_faq")]
@@ -95,6 +108,7 @@ class FakeRasa:
                 return [r("你的办理进度：" + CASES[self.bindings[sender]]), gradbot("case_status", intent="case_status")]
             return [r("你还没有绑定学号，请用 /bind 加绑定码绑定。"), gradbot("case_status", intent="case_status")]
         if text == "/handoff":
+            self.handoffs.append(sender)
             return [r("请联系就业创业中心指导部（205 室）。已为你登记人工咨询。"), gradbot("handoff", intent="handoff")]
         if "盖章" in text:
             return [r(FAQ["dispatch.agreement_stamp"][1]), gradbot("faq", "dispatch.agreement_stamp", intent="ask_dispatch")]

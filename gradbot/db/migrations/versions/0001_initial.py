@@ -1,12 +1,11 @@
 """initial schema: students, cases, history, bindings, codes, outbox, handoff, conversation log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 23:49:27.395809
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

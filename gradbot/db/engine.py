@@ -1,18 +1,20 @@
-"""Engines, sessions and schema upgrades for the case-status database.
+"""Engines, sessions and schema upgrades of the database.
 
 The URL is ``settings.effective_database_url`` (SQLite under the data directory by
-default, any SQLAlchemy URL from ``DATABASE_URL``). :func:`upgrade` runs Alembic
-``upgrade head`` programmatically; the CLI, the actions and the bot call it on start
-(idempotent, and cheap once a process has seen the database at head).
+default, any SQLAlchemy URL from ``DATABASE_URL``). Each engine has one
+:func:`sessions` factory; a unit of work is ``with sessions(url).begin() as session:``
+(committed on success, rolled back on any error). Functions elsewhere take that
+``session`` and never open their own.
+
+:func:`upgrade` runs Alembic ``upgrade head`` programmatically; the CLI, the actions and
+the bot call it on start (idempotent, and cheap once a process has seen the database at head).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -23,10 +25,11 @@ from gradbot.settings import get_settings
 log = logging.getLogger(__name__)
 logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl …" on every check; we log upgrades ourselves
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_UPGRADE_LOCK_KEY = 72_019_003  # pg_advisory_lock key: one migrating process at a time
 
 _engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker] = {}
 _at_head: set[str] = set()
 _lock = threading.Lock()
 
@@ -77,22 +80,23 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _factories.clear()
         _at_head.clear()
 
 
-@contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any error."""
-    factory = sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def sessions(url: str | None = None) -> sessionmaker:
+    """The one session factory of ``url``'s engine; use ``with sessions(url).begin() as session:``.
+
+    Objects stay readable after the commit (``expire_on_commit=False``).
+    """
+    url = database_url(url)
+    engine = get_engine(url)
+    with _lock:
+        factory = _factories.get(url)
+        if factory is None or factory.kw.get("bind") is not engine:
+            factory = sessionmaker(bind=engine, class_=Session, future=True, expire_on_commit=False)
+            _factories[url] = factory
+        return factory
 
 
 def _alembic_config(connection=None):
@@ -133,10 +137,24 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     if revision == "head" and current_revision(url) == head_revision():
         _at_head.add(url)
         return
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK_KEY})")
-        command.upgrade(_alembic_config(connection), revision)
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # a table rebuilt by a migration must not cascade to its children; only settable outside a transaction
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK_KEY})")
+                command.upgrade(_alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left {len(broken)} rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     log.info("database schema upgraded to %s", revision)
     if revision == "head":
         _at_head.add(url)

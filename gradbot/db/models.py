@@ -1,11 +1,13 @@
-"""Declarative models of the case-status database.
+"""Declarative models of the database: students and cases, bindings, the outbox, handoff
+requests, the conversation log and per-deployment secrets.
 
 Times: every system timestamp (``created_at``, ``bound_at``, ``sent_at`` …) is naive UTC
 (:func:`utcnow`). ``Case.updated_at`` is the staff's own 更新时间 from the spreadsheet,
 naive Beijing time (:func:`beijing_now` when the row has none).
 
-Schema changes go through Alembic (``gradbot/migrations``); a test checks that the
-migrations and these models agree.
+Allowed values (:data:`LEVELS`, :data:`OUTBOX_STATUSES`, :data:`OUTBOX_KINDS`, feedback
+±1) are CHECK constraints the database enforces. Schema changes go through Alembic
+(``gradbot/db/migrations``); a test checks that the migrations and these models agree.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -42,6 +46,16 @@ BEIJING = timezone(timedelta(hours=8))
 
 LEVELS = ("undergraduate", "master", "doctor")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+OUTBOX_KINDS = ("case_status",)  # a new kind of message (handoff relay, reminder) is added here and in a migration
+
+
+def one_of(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
+    """The SQL of a CHECK constraint: ``column`` holds one of ``values`` (or NULL)."""
+    allowed = f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IS NULL OR {allowed}" if nullable else allowed
+
+
+FEEDBACK_CHECK = "feedback IS NULL OR feedback IN (-1, 1)"
 
 
 def utcnow() -> datetime:
@@ -58,10 +72,11 @@ class Student(Base):
     """A student known from the staff's spreadsheets."""
 
     __tablename__ = "students"
+    __table_args__ = (CheckConstraint(one_of("level", LEVELS, nullable=True), name="level"),)
 
     student_id = Column(String(32), primary_key=True)
     name = Column(String(100), nullable=False, default="")
-    level = Column(String(16), nullable=True)  # one of LEVELS, or unknown
+    level = Column(String(16), nullable=True)  # one of LEVELS, or NULL when unknown
     college = Column(String(100), nullable=True)  # 学院 or 书院
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
@@ -139,18 +154,31 @@ class BindAttempt(Base):
 
 
 class OutboxMessage(Base):
-    """A notification waiting to be sent to a bound Telegram user."""
+    """A message waiting to be sent to a Telegram chat (see :mod:`gradbot.outbox`).
+
+    ``kind`` says what produced it; ``student_id``, when set, means "only while this chat is
+    bound to this student"; ``reply_markup`` is a Telegram reply markup (JSON, sent with the
+    last part of the text); ``payload`` is free JSON for the producer (e.g. what to do when
+    the message has gone).
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", OUTBOX_KINDS), name="kind"),
+    )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    telegram_user_id = Column(String(64), nullable=False)
-    student_id = Column(String(32), nullable=False, index=True)
+    kind = Column(String(32), nullable=False, default="case_status", server_default="case_status")
+    telegram_user_id = Column(String(64), nullable=False)  # the chat to send to
+    student_id = Column(String(32), nullable=True, index=True)
     case_id = Column(Integer, ForeignKey("cases.id"), nullable=True)
     text = Column(Text, nullable=False)
+    reply_markup = Column(JSON, nullable=True)
+    payload = Column(JSON, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
-    status = Column(String(16), nullable=False, default="pending")  # one of OUTBOX_STATUSES
+    status = Column(String(16), nullable=False, default="pending")
     attempts = Column(Integer, nullable=False, default=0)
     claimed_at = Column(DateTime, nullable=True)  # when a sender took it (status "sending")
     sent_at = Column(DateTime, nullable=True)
@@ -161,6 +189,7 @@ class HandoffRequest(Base):
     """A student asked for a human; staff see these in their reports."""
 
     __tablename__ = "handoff_requests"
+    __table_args__ = (CheckConstraint(one_of("level", LEVELS, nullable=True), name="level"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
@@ -175,6 +204,7 @@ class ConversationMessage(Base):
     """One student message and its outcome; the sender is kept only as a salted hash."""
 
     __tablename__ = "conversation_messages"
+    __table_args__ = (CheckConstraint(FEEDBACK_CHECK, name="feedback"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
@@ -185,7 +215,7 @@ class ConversationMessage(Base):
     confidence = Column(Float, nullable=True)
     outcome = Column(String(32), nullable=True)
     faq_id = Column(String(100), nullable=True)
-    feedback = Column(SmallInteger, nullable=True)  # -1, 1 or NULL
+    feedback = Column(SmallInteger, nullable=True)  # 👎 -1, 👍 1, or NULL
     feedback_at = Column(DateTime, nullable=True)
 
 

@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gradbot.cases.binding import remove_codes
-from gradbot.cases.db import session_scope, upgrade
-from gradbot.cases.models import AppSecret, ConversationMessage, utcnow
+from gradbot.db.models import AppSecret, ConversationMessage, utcnow
 from gradbot.logsetup import redact
 from gradbot.settings import get_settings
 
@@ -53,62 +52,38 @@ def scrub(text: str) -> str:
     return redact(remove_codes(text, "<code>"))
 
 
-def log_message(channel: str, sender_id: str, text: str, intent: str | None = None,
-                confidence: float | None = None, outcome: str | None = None, faq_id: str | None = None,
-                *, session: Session | None = None, url: str | None = None) -> int:
+def log_message(session: Session, channel: str, sender_id: str, text: str, intent: str | None = None,
+                confidence: float | None = None, outcome: str | None = None, faq_id: str | None = None) -> int:
     """Store one student message; returns its id (for :func:`set_feedback`)."""
-    def write(s: Session) -> int:
-        row = ConversationMessage(
-            created_at=utcnow(), channel=str(channel)[:32], session_hash=session_hash(s, str(sender_id)),
-            text=scrub(text), intent=intent, confidence=None if confidence is None else float(confidence),
-            outcome=outcome, faq_id=faq_id,
-        )
-        s.add(row)
-        s.flush()
-        return row.id
-
-    if session is not None:
-        return write(session)
-    upgrade(url)
-    with session_scope(url) as s:
-        return write(s)
+    row = ConversationMessage(
+        created_at=utcnow(), channel=str(channel)[:32], session_hash=session_hash(session, str(sender_id)),
+        text=scrub(text), intent=intent, confidence=None if confidence is None else float(confidence),
+        outcome=outcome, faq_id=faq_id,
+    )
+    session.add(row)
+    session.flush()
+    return int(row.id)
 
 
-def set_feedback(message_id: int, rating: int | None, *, session: Session | None = None, url: str | None = None) -> bool:
+def set_feedback(session: Session, message_id: int, rating: int | None) -> bool:
     """Record 👍 (1), 👎 (-1) or clear (None) on a logged message; False if there is no such message."""
     if rating not in (1, -1, None):
         raise ValueError("rating must be 1, -1 or None")
-
-    def write(s: Session) -> bool:
-        result = s.execute(
-            update(ConversationMessage).where(ConversationMessage.id == int(message_id))
-            .values(feedback=rating, feedback_at=utcnow() if rating is not None else None)
-            .execution_options(synchronize_session=False)
-        )
-        return (result.rowcount or 0) > 0
-
-    if session is not None:
-        return write(session)
-    upgrade(url)
-    with session_scope(url) as s:
-        return write(s)
+    result = session.execute(
+        update(ConversationMessage).where(ConversationMessage.id == int(message_id))
+        .values(feedback=rating, feedback_at=utcnow() if rating is not None else None)
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) > 0
 
 
-def purge_older_than(days: int | None = None, *, session: Session | None = None, url: str | None = None) -> int:
+def purge_older_than(session: Session, days: int | None = None) -> int:
     """Delete messages older than ``days`` (default ``CONVERSATION_RETENTION_DAYS``); returns how many."""
     days = get_settings().conversation_retention_days if days is None else int(days)
     cutoff = utcnow() - timedelta(days=days)
-
-    def write(s: Session) -> int:
-        result = s.execute(delete(ConversationMessage).where(ConversationMessage.created_at < cutoff)
-                           .execution_options(synchronize_session=False))
-        return result.rowcount or 0
-
-    if session is not None:
-        return write(session)
-    upgrade(url)
-    with session_scope(url) as s:
-        return write(s)
+    result = session.execute(delete(ConversationMessage).where(ConversationMessage.created_at < cutoff)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 __all__ = ["log_message", "set_feedback", "purge_older_than", "session_hash", "scrub"]

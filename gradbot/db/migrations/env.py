@@ -1,4 +1,4 @@
-"""Alembic environment: the connection comes from :func:`gradbot.cases.db.upgrade`,
+"""Alembic environment: the connection comes from :func:`gradbot.db.engine.upgrade`,
 or, when Alembic is run another way, from ``gradbot.settings`` (``DATABASE_URL``)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from gradbot.cases.models import Base
+from gradbot.db.models import Base
 from gradbot.settings import get_settings
 
 config = context.config

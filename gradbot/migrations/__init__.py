@@ -1,1 +1,0 @@
-"""Alembic migrations of the case-status database (run via :func:`gradbot.cases.db.upgrade`)."""

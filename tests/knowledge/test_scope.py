@@ -1,0 +1,48 @@
+"""What an entry is not for: not_for phrases, places, other universities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gradbot.knowledge.schema import Entry
+from gradbot.knowledge.scope import entry_places, excluded, names_other_school
+
+
+def entry(title: str, keywords: tuple[str, ...] = (), not_for: tuple[str, ...] = ()) -> Entry:
+    return Entry("shanghai.x", title, ("q",), "a", "guidance_205", "s", dt.date(2026, 11, 27), keywords=keywords, not_for=not_for)
+
+
+def test_other_universities_are_recognised_but_ours_is_not():
+    assert names_other_school("西北工业大学的三方在哪盖章")
+    assert names_other_school("西电毕业生档案怎么转")
+    assert names_other_school("清华派遣流程")
+    assert not names_other_school("西安交通大学的三方在哪盖章")
+    assert not names_other_school("交大毕业生上海落户")
+    assert not names_other_school("大学生志愿服务西部计划怎么报名")
+    assert not names_other_school("三方协议在哪盖章")
+
+
+def test_an_entry_bound_to_a_place_does_not_answer_another_place():
+    shanghai = entry("上海落户申请条件")
+    assert entry_places(shanghai.title, shanghai.keywords) == {"上海"}
+    assert excluded(shanghai, "成都本科落户要什么").startswith("place:")
+    assert excluded(shanghai, "在沪工作落户条件") == ""
+    assert excluded(shanghai, "应届生落户条件") == ""  # no place named: may answer
+    assert excluded(shanghai, "西安交大毕业去上海落户") == ""  # our school's name is not a place
+    unbound = entry("三方协议解约")
+    assert excluded(unbound, "杭州的公司想解约") == ""
+
+
+def test_not_for_phrases_exclude_the_entry_whatever_the_script():
+    party = entry("党组织关系转接", not_for=("党费", "入党申请"))
+    assert excluded(party, "黨費怎麼交") == "not_for:党费"
+    assert excluded(party, "毕业了组织关系转到哪") == ""
+
+
+def test_a_named_companys_hiring_is_recognised():
+    from gradbot.knowledge.scope import asks_company_hiring
+
+    assert asks_company_hiring("华为今年秋招什么时候笔试")
+    assert asks_company_hiring("腾讯的校招流程")
+    assert not asks_company_hiring("秋招一般几月开始")  # no company named
+    assert not asks_company_hiring("华为的三方违约金能少交吗")  # a company, but not its hiring
