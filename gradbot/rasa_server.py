@@ -24,6 +24,12 @@ Every change to Rasa's behaviour lives here, small, each with the reason:
   since the conversation's last session start with an ORM ``Query.count()``, which wraps the
   whole row query (every column) in a subquery and was 14 % of the Rasa server's samples. The
   same count as one ``count(*)`` statement built once.
+- :func:`_atomic_lock_update` and :func:`_cleanup`: Rasa's ``RedisLockStore`` (several Rasa
+  servers taking turns on one conversation) changes a conversation's ticket lock by reading it,
+  changing it in Python and writing it back. Two servers that receive a message of the same
+  student at the same moment both read "no lock", both issue ticket 1 and both process their
+  message at once: the turns interleave in the tracker store. Each read-change-write runs here
+  under a short Redis mutex (``SET NX`` with expiry, redis-py's ``Lock``) per conversation.
 """
 
 from __future__ import annotations
@@ -112,6 +118,37 @@ def _additional_events(self: Any, session: Any, tracker: Any) -> Any:
     return itertools.islice(tracker.events, stored, len(tracker.events))
 
 
+_MUTEX_TIMEOUT_S = 5.0  # a server killed while holding the mutex blocks its conversation at most this long
+
+
+def _mutex(store: Any, conversation_id: str) -> Any:
+    """A Redis mutex over one conversation's ticket lock (held for a few round trips)."""
+    return store.red.lock(f"{store.key_prefix}{conversation_id}:mutex", timeout=_MUTEX_TIMEOUT_S,
+                          sleep=0.002, blocking_timeout=_MUTEX_TIMEOUT_S)
+
+
+def _atomic_lock_update(method: Any) -> Any:
+    """``RedisLockStore.<method>(conversation_id, …)`` under the conversation's mutex."""
+    @functools.wraps(method)
+    def locked(self: Any, conversation_id: str, *args: Any, **kwargs: Any) -> Any:
+        with _mutex(self, conversation_id):
+            return method(self, conversation_id, *args, **kwargs)
+    return locked
+
+
+def _cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
+    """``LockStore.cleanup`` (finish the ticket, delete the lock when nobody waits) in one mutex."""
+    with _mutex(self, conversation_id):
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            return
+        lock.remove_ticket_for(ticket_number)
+        if lock.is_someone_waiting():
+            self.save_lock(lock)
+        else:
+            self.delete_lock(conversation_id)
+
+
 def apply_patches() -> None:
     """Apply the changes above to Rasa in this process (idempotent)."""
     global _PATCHED, _RASA_ENGINE_KWARGS
@@ -119,12 +156,16 @@ def apply_patches() -> None:
         return
     from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.lock_store import RedisLockStore
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     tracker_store.SQLTrackerStore._additional_events = _additional_events  # type: ignore[method-assign]
     event.listen(Engine, "connect", _sqlite_pragmas)
+    for name in ("issue_ticket", "update_lock", "finish_serving"):
+        setattr(RedisLockStore, name, _atomic_lock_update(getattr(RedisLockStore, name)))
+    RedisLockStore.cleanup = _cleanup  # type: ignore[method-assign]
     _RASA_ENGINE_KWARGS = tracker_store.create_engine_kwargs
     tracker_store.create_engine_kwargs = _engine_kwargs
     _PATCHED = True
