@@ -52,7 +52,7 @@ class Settings:
     rasa_servers: int = field(default_factory=lambda: _env_int("RASA_SERVERS", 1))
     action_servers: int = field(default_factory=lambda: _env_int("ACTION_SERVERS", 1))
     lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""))
-    rasa_lock_lifetime_s: int = field(default_factory=lambda: _env_int("RASA_LOCK_LIFETIME_SECONDS", 20))
+    rasa_lock_lifetime_s: int = field(default_factory=lambda: _env_int("RASA_LOCK_LIFETIME_SECONDS", 10))
     rasa_listen: str = field(default_factory=lambda: _env("RASA_LISTEN", "127.0.0.1"))
     action_server_listen: str = field(default_factory=lambda: _env("ACTION_SERVER_LISTEN", "127.0.0.1"))
     rasa_api_token: str = field(default_factory=lambda: _env("RASA_API_TOKEN", ""))
