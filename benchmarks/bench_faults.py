@@ -48,7 +48,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from bot.texts import BUSY
+from bot.texts import BUSY, NO_ANSWER
 from gradbot.settings import Settings, get_settings
 from gradbot.stack import RasaStack
 from gradbot.training import latest_model
@@ -279,6 +279,7 @@ def tally(api: FakeBotApi, sent: list[Sent], kills: list[Kill], args: argparse.N
     by_message, order, unattributed = replies_by_message(api)
     once = [s for s in sent if len(by_message.get(s.message_id, [])) == 1]
     busy = sum(1 for s in once if by_message[s.message_id][0] == BUSY)
+    no_answer = sum(1 for s in once if by_message[s.message_id][0] == NO_ANSWER)
     lost = [s for s in sent if s.message_id not in by_message]
     twice = [s for s in sent if len(by_message.get(s.message_id, [])) > 1]
     sent_order: dict[int, list[int]] = {}
@@ -293,7 +294,7 @@ def tally(api: FakeBotApi, sent: list[Sent], kills: list[Kill], args: argparse.N
         kill.first_answer_s = min(answers) - kill.at if answers else None
     return {
         "messages": len(sent), "students": args.students, "rate_per_s": args.rate, "sending_s": round(sending_s, 1),
-        "answered_exactly_once": len(once), "of_which_busy": busy, "lost": len(lost), "answered_twice": len(twice),
+        "answered_exactly_once": len(once), "of_which_busy": busy, "of_which_no_answer": no_answer, "lost": len(lost), "answered_twice": len(twice),
         "chats_out_of_order": out_of_order, "replies_quoting_nothing": unattributed,
         "notifications_queued": queued, "notifications_once": sum(1 for u in bound if delivered.get(u) == 1),
         "notifications_twice": sum(1 for u in bound if delivered.get(u, 0) > 1),
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if result["lost"] or result["answered_twice"]:
             print((data_dir / "bot.log").read_text(encoding="utf-8", errors="replace")[-4000:])
     print(f"  messages answered exactly once: {result['answered_exactly_once']} of {result['messages']} "
-          f"({result['of_which_busy']} of them \"busy, try again\"); lost {result['lost']}; answered twice "
+          f"({result['of_which_busy']} of them \"busy, try again\", {result['of_which_no_answer']} \"cannot answer now\"); lost {result['lost']}; answered twice "
           f"{result['answered_twice']}; chats out of order {result['chats_out_of_order']}")
     print(f"  notifications: queued {result['notifications_queued']}, delivered once {result['notifications_once']}, "
           f"twice {result['notifications_twice']}, never {result['notifications_never']}")

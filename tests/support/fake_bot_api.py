@@ -100,7 +100,7 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
-        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._failures: dict[str, list[tuple[int, str, Optional[int]]]] = {}
         self._runner: Optional[web.AppRunner] = None
         self._closing = False
         self.port = 0
@@ -145,8 +145,10 @@ class FakeBotApi:
     def block(self, chat_id: int) -> None:
         self.blocked_chats.add(chat_id)
 
-    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1) -> None:
-        self._failures.setdefault(method, []).extend([(status, description)] * times)
+    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1,
+                  retry_after: Optional[int] = None) -> None:
+        """The next ``times`` calls of ``method`` fail; ``retry_after`` adds Telegram's 429 parameter."""
+        self._failures.setdefault(method, []).extend([(status, description, retry_after)] * times)
 
     async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update (its ``update_id`` is assigned here) for ``getUpdates``."""
@@ -217,8 +219,11 @@ class FakeBotApi:
     async def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         failures = self._failures.get(method)
         if failures:
-            status, description = failures.pop(0)
-            return status, _error_body(status, description)
+            status, description, retry_after = failures.pop(0)
+            body = _error_body(status, description)
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return status, body
         if method == "sendMessage" and self.faults is not None:
             failure = self.faults.send_failure()
             if failure is not None:
