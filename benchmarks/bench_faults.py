@@ -2,7 +2,7 @@
 servers die, the Bot API misbehaves and a case import notifies bound students.
 
     .venv/bin/python -m benchmarks.bench_faults [--messages 5000] [--students 500] [--rate 20]
-        [--notifications 300] [--fault-share 0.05] [--drop-poll-share 0.05]
+        [--notifications 300] [--fault-share 0.05] [--drop-poll-share 0.05] [--rasa-servers 1]
 
 (run as a module from the project root, so the fakes import as ``tests.support``)
 
@@ -20,6 +20,10 @@ servers die, the Bot API misbehaves and a case import notifies bound students.
   action server at 40 % (each after the previous one has recovered), and at 50 % a case import
   changes the status of ``--notifications`` bound students, whose notifications go out
   through the outbox.
+
+``--rasa-servers 2`` runs two Rasa servers sharing conversations (PostgreSQL tracker store and
+Redis lock store on 127.0.0.1, as ``tests/test_scale_out.py``); the first one is the one killed,
+and the bot moves its students to the second meanwhile.
 
 Prints: messages answered exactly once (an answer, or "busy, try again"), lost, answered
 twice, out of order within a chat; notifications delivered once, twice, never; seconds to
@@ -53,6 +57,7 @@ from gradbot.settings import Settings, get_settings
 from gradbot.stack import RasaStack
 from gradbot.training import latest_model
 from tests.support.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi, Faults, text_update
+from tests.support.services import SHARED_LOCK_STORE_URL, SHARED_TRACKER_STORE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_BASE, GROUP_BASE, BOUND_BASE = 500_000, 1_000_000, 700_000
@@ -182,12 +187,16 @@ async def run(args: argparse.Namespace, settings: Settings, data_dir: Path) -> d
     rng = random.Random(args.seed)
     sent: list[Sent] = []
     kills: list[Kill] = []
-    stack = RasaStack(dataclasses.replace(settings, data_dir=data_dir), supervise=True)
+    stack_settings = dataclasses.replace(settings, data_dir=data_dir)
+    if args.rasa_servers > 1:
+        stack_settings = dataclasses.replace(stack_settings, tracker_store_url=SHARED_TRACKER_STORE_URL,
+                                             lock_store_url=SHARED_LOCK_STORE_URL)
+    stack = RasaStack(stack_settings, supervise=True, rasa_servers=args.rasa_servers)
     try:
         await asyncio.to_thread(stack.start)
         async with FakeBotApi(faults=faults) as api:
             env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url, RASA_URL=stack.rasa_url,
-                       RASA_URLS="", DATABASE_URL=database_url, GRADBOT_DATA_DIR=str(data_dir), TELEGRAM_WEBHOOK_URL="")
+                       RASA_URLS=",".join(stack.rasa_urls), DATABASE_URL=database_url, GRADBOT_DATA_DIR=str(data_dir), TELEGRAM_WEBHOOK_URL="")
             with open(data_dir / "bot.log", "ab") as bot_log:
                 bot = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_faults", "--serve-bot"], env=env,
                                        cwd=str(ROOT), stdout=bot_log, stderr=subprocess.STDOUT)
@@ -317,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-share", type=float, default=0.05, help="share of sendMessage answered 429 or 502")
     parser.add_argument("--drop-poll-share", type=float, default=0.05, help="share of getUpdates connections dropped")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--rasa-servers", type=int, default=1, help="Rasa servers (more than 1: shared PostgreSQL/Redis stores)")
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bot:
@@ -333,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         get_settings.cache_clear()
         print(f"faults under load: {args.messages} messages from {args.students} students at {args.rate:g}/s; "
               f"{args.fault_share:.0%} of sends 429/502, {args.drop_poll_share:.0%} of long-polls dropped; "
-              f"Rasa killed twice, the action server once; {args.notifications} notifications", flush=True)
+              f"Rasa killed twice, the action server once; {args.notifications} notifications; "
+              f"{args.rasa_servers} Rasa server(s)", flush=True)
         result = asyncio.run(run(args, settings, data_dir))
         if result["lost"] or result["answered_twice"]:
             print((data_dir / "bot.log").read_text(encoding="utf-8", errors="replace")[-4000:])

@@ -49,10 +49,9 @@ from gradbot.service_tokens import rasa_api_token  # noqa: E402
 from gradbot.settings import get_settings  # noqa: E402
 from gradbot.stack import RasaStack  # noqa: E402
 from gradbot.training import latest_model  # noqa: E402
+from tests.support.services import SHARED_LOCK_STORE_URL, SHARED_TRACKER_STORE_URL  # noqa: E402
 
 DEFAULT_SECONDS = {10: 20.0, 25: 20.0, 60: 60.0, 100: 30.0}
-SHARED_TRACKER_STORE = "postgresql://postgres@127.0.0.1:5432/test"
-SHARED_LOCK_STORE = "redis://127.0.0.1:6379/5"
 
 
 @dataclasses.dataclass
@@ -194,8 +193,8 @@ def main() -> int:
     parser.add_argument("--rasa-servers", type=int, default=1, help="Rasa servers to start (more than 1: shared stores)")
     parser.add_argument("--action-servers", type=int, default=1, help="action servers to start")
     parser.add_argument("--tracker-store", default=None,
-                        help=f"RASA_TRACKER_STORE_URL for the servers started (default: SQLite for one, {SHARED_TRACKER_STORE} for more)")
-    parser.add_argument("--lock-store", default=None, help=f"LOCK_STORE_URL (default: none for one server, {SHARED_LOCK_STORE} for more)")
+                        help=f"RASA_TRACKER_STORE_URL for the servers started (default: SQLite for one, {SHARED_TRACKER_STORE_URL} for more)")
+    parser.add_argument("--lock-store", default=None, help=f"LOCK_STORE_URL (default: none for one server, {SHARED_LOCK_STORE_URL} for more)")
     parser.add_argument("--rasa-urls", default="", help="comma-separated running Rasa servers to measure instead of starting any")
     args = parser.parse_args()
     settings = get_settings()
@@ -213,8 +212,8 @@ def main() -> int:
         measure(Target(urls, rasa_api_token(settings), {}), samples, args)
     else:
         shared = args.rasa_servers > 1
-        tracker = args.tracker_store if args.tracker_store is not None else (SHARED_TRACKER_STORE if shared else "")
-        lock = args.lock_store if args.lock_store is not None else (SHARED_LOCK_STORE if shared else "")
+        tracker = args.tracker_store if args.tracker_store is not None else (SHARED_TRACKER_STORE_URL if shared else "")
+        lock = args.lock_store if args.lock_store is not None else (SHARED_LOCK_STORE_URL if shared else "")
         print(f"{args.rasa_servers} Rasa server(s), {args.action_servers} action server(s); tracker store "
               f"{tracker or 'SQLite'}, lock store {lock or 'in-process'}", flush=True)
         stack_settings = dataclasses.replace(settings, data_dir=data_dir, tracker_store_url=tracker, lock_store_url=lock)

@@ -25,12 +25,16 @@ from bot.rasa_client import RasaClient, RasaUnavailable, rendezvous_order
 from gradbot.settings import Settings, get_settings
 from gradbot.stack import RasaStack
 from gradbot.training import latest_model
-from tests.support.services import POSTGRES_PORT, REDIS_PORT, require
+from tests.support.services import (
+    POSTGRES_PORT,
+    REDIS_PORT,
+    SHARED_LOCK_STORE_URL,
+    SHARED_TRACKER_STORE_URL,
+    require,
+)
 
 pytestmark = pytest.mark.e2e
 
-TRACKER_STORE_URL = "postgresql://postgres@127.0.0.1:5432/test"
-LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
 AMBIGUOUS = "档案"  # a one-word question the assistant answers with clarification buttons
 
 
@@ -46,8 +50,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     monkey.setenv("GRADBOT_DATA_DIR", str(data_dir))
     monkey.delenv("DATABASE_URL", raising=False)
     get_settings.cache_clear()
-    shared: Settings = dataclasses.replace(settings, data_dir=data_dir, tracker_store_url=TRACKER_STORE_URL,
-                                           lock_store_url=LOCK_STORE_URL, rasa_lock_lifetime_s=6)
+    shared: Settings = dataclasses.replace(settings, data_dir=data_dir, tracker_store_url=SHARED_TRACKER_STORE_URL,
+                                           lock_store_url=SHARED_LOCK_STORE_URL, rasa_lock_lifetime_s=6)
     try:
         with RasaStack(shared, rasa_servers=2) as running:
             yield running

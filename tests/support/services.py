@@ -9,6 +9,9 @@ import pytest
 
 REDIS_PORT = 6379
 POSTGRES_PORT = 5432
+# the shared stores of several Rasa servers, on the local PostgreSQL (database ``test``) and Redis
+SHARED_TRACKER_STORE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SHARED_LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
 
 
 def reachable(port: int, host: str = "127.0.0.1") -> bool:
