@@ -297,9 +297,11 @@ def tally(api: FakeBotApi, sent: list[Sent], kills: list[Kill], args: argparse.N
     out_of_order = sum(1 for chat, quoted in order.items() if quoted != sorted(quoted))
     delivered = notifications_by_chat(api)
     bound = [BOUND_BASE + i for i in range(args.notifications)]
-    for kill in kills:
-        answers = [c.at for c in api.calls_of("sendMessage") if c.ok and c.at > kill.at and int(c.params["chat_id"]) < 0
-                   and c.params.get("text") != BUSY and (c.params.get("reply_parameters") or {}).get("message_id")]
+    sent_at = {s.message_id: s.at for s in sent}
+    for kill in kills:  # the first real answer to a message sent after the kill
+        answers = [c.at for c in api.calls_of("sendMessage") if c.ok and int(c.params["chat_id"]) < 0
+                   and c.params.get("text") not in (BUSY, NO_ANSWER)
+                   and sent_at.get((c.params.get("reply_parameters") or {}).get("message_id"), 0.0) > kill.at]
         kill.first_answer_s = min(answers) - kill.at if answers else None
     return {
         "messages": len(sent), "students": args.students, "rate_per_s": args.rate, "sending_s": round(sending_s, 1),
@@ -355,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
           f"twice {result['notifications_twice']}, never {result['notifications_never']}")
     for kill in result["kills"]:
         print(f"  {kill['server']} killed at {kill['at_s']} s: answering again after {kill['server_back_s']} s, "
-              f"first real answer to a student after {kill['first_answer_s']} s")
+              f"first real answer to a message sent after the kill after {kill['first_answer_s']} s")
     print(f"  faults injected: {result['faults_injected']}; machine load {result['load_average_1min']}")
     print(json.dumps({"benchmark": "faults", **result}, ensure_ascii=False))
     ok = not (result["lost"] or result["answered_twice"] or result["chats_out_of_order"]

@@ -3,7 +3,10 @@ several Rasa servers.
 
 One :class:`RasaClient` per bot process keeps a pooled :class:`httpx.AsyncClient`. Every
 failure (connection refused, timeout, HTTP error status, a body that is not a list of
-messages) becomes :class:`RasaUnavailable`, so callers have one thing to catch. The
+messages, an empty list) becomes :class:`RasaUnavailable`, so callers have one thing to catch.
+Every turn of this assistant answers something (its actions send at least the ``gradbot``
+payload), so an empty reply means the turn failed: Rasa answers ``[]`` when the action server
+is down (``benchmarks/bench_faults.py`` found students told to rephrase their question then). The
 transport is injectable (``httpx.MockTransport`` in tests).
 
 Several servers (``RASA_URLS``): each student goes to the server ranked first for them by
@@ -142,4 +145,6 @@ def _reply_messages(url: str, response: httpx.Response) -> list[dict[str, Any]]:
         raise RasaUnavailable(f"Rasa at {url} answered with a body that is not JSON") from exc
     if not isinstance(body, list) or not all(isinstance(m, dict) for m in body):
         raise RasaUnavailable(f"Rasa at {url} answered with an unexpected body: {str(body)[:200]!r}")
+    if not body:
+        raise RasaUnavailable(f"Rasa at {url} answered nothing (is its action server down?)")
     return body

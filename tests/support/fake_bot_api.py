@@ -200,7 +200,10 @@ class FakeBotApi:
         token, method = request.match_info["token"], request.match_info["method"]
         if token != self.token:
             return _error(401, "Unauthorized")
-        params = await _read_params(request)
+        try:
+            params = await _read_params(request)
+        except ConnectionResetError:  # the client went away mid-request (e.g. a bot stopping a long-poll)
+            return web.Response(status=400)
         if method == "getUpdates" and self.faults is not None and self.faults.drop_this_poll():
             await self._m_getUpdates(params)  # the long-poll runs, then its connection is cut
             if request.transport is not None:
