@@ -13,6 +13,7 @@ BENCHMARKS = (
     ["bench_cases"],
     ["bench_telegram"],
     ["bench_throughput"],
+    ["bench_faults"],
 )
 
 
