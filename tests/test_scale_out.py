@@ -11,7 +11,6 @@ Redis fails. The servers start side by side (about a minute on a busy 2-core mac
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import os
 import signal
@@ -22,9 +21,7 @@ import httpx
 import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailable, rendezvous_order
-from gradbot.settings import Settings, get_settings
 from gradbot.stack import RasaStack
-from gradbot.training import latest_model
 from tests.support.services import (
     POSTGRES_PORT,
     REDIS_PORT,
@@ -32,6 +29,7 @@ from tests.support.services import (
     SHARED_TRACKER_STORE_URL,
     require,
 )
+from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -42,22 +40,9 @@ AMBIGUOUS = "档案"  # a one-word question the assistant answers with clarifica
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     require(POSTGRES_PORT, "PostgreSQL")
     require(REDIS_PORT, "Redis")
-    settings = get_settings()
-    if latest_model(settings.models_dir) is None:
-        pytest.skip("no trained model (run `make model`)")
-    data_dir = tmp_path_factory.mktemp("scale-out")
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv("GRADBOT_DATA_DIR", str(data_dir))
-    monkey.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    shared: Settings = dataclasses.replace(settings, data_dir=data_dir, tracker_store_url=SHARED_TRACKER_STORE_URL,
-                                           lock_store_url=SHARED_LOCK_STORE_URL, rasa_lock_lifetime_s=6)
-    try:
-        with RasaStack(shared, rasa_servers=2) as running:
-            yield running
-    finally:
-        monkey.undo()
-        get_settings.cache_clear()
+    with running_stack(tmp_path_factory, "scale-out", {"rasa_servers": 2}, tracker_store_url=SHARED_TRACKER_STORE_URL,
+                       lock_store_url=SHARED_LOCK_STORE_URL, rasa_lock_lifetime_s=6) as running:
+        yield running
 
 
 def sender() -> str:

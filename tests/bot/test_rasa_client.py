@@ -139,29 +139,22 @@ async def test_a_down_server_passes_its_students_to_their_next_server_at_once_an
     await client.aclose()
 
 
-async def test_a_turn_cut_off_mid_way_is_not_sent_to_another_server():
+@pytest.mark.parametrize("error, match, attempts", [
+    # Rasa may have processed it: sending it again could run the turn twice
+    (httpx.RemoteProtocolError("Server disconnected without sending a response."), "failed", 1),
+    # Rasa never saw it: every server, twice (after a pause)
+    (httpx.ConnectError("refused"), "cannot connect", 2 * len(SERVERS)),
+])
+async def test_only_a_message_no_server_saw_moves_on(error, match, attempts):
     calls: list[str] = []
 
     def handler(request):
         calls.append(server_of(request))
-        raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        error.request = request
+        raise error
 
     client = spread_client(handler)
-    with pytest.raises(RasaUnavailable, match="failed"):
+    with pytest.raises(RasaUnavailable, match=match):
         await client.send("7", "x")
-    assert len(calls) == 1  # Rasa may have processed it: sending it again could run the turn twice
-    await client.aclose()
-
-
-async def test_every_server_down_raises_after_two_rounds():
-    calls: list[str] = []
-
-    def handler(request):
-        calls.append(server_of(request))
-        raise httpx.ConnectError("refused", request=request)
-
-    client = spread_client(handler)
-    with pytest.raises(RasaUnavailable, match="cannot connect"):
-        await client.send("7", "x")
-    assert sorted(calls) == sorted(SERVERS * 2)
+    assert len(calls) == attempts and set(calls) <= set(SERVERS)
     await client.aclose()
