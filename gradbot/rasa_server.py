@@ -30,10 +30,18 @@ Every change to Rasa's behaviour lives here, small, each with the reason:
   student at the same moment both read "no lock", both issue ticket 1 and both process their
   message at once: the turns interleave in the tracker store. Each read-change-write runs here
   under a short Redis mutex (``SET NX`` with expiry, redis-py's ``Lock``) per conversation.
+- :func:`_acquire_lock`: a message waiting for its conversation's lock holds a ticket that
+  expires ``TICKET_LOCK_LIFETIME`` after it was *issued*. When the turn ahead of it belonged to a
+  server that was killed, that dead ticket expires about when the waiting one does; once both
+  are gone Rasa's loop sees "ticket 0 is served" and waits for ever (the student's messages time
+  out one after the other; found by ``tests/test_scale_out.py``). Here a waiting ticket is kept
+  alive while its server polls for it, so only the tickets of dead servers expire, and a ticket
+  that is gone anyway ends the wait with Rasa's ``LockError`` instead of a hang.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from typing import Any
@@ -149,6 +157,45 @@ def _cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
             self.delete_lock(conversation_id)
 
 
+def _guard(store: Any, conversation_id: str) -> Any:
+    """The Redis mutex for a Redis lock store; nothing for the in-process one (one event loop)."""
+    return _mutex(store, conversation_id) if hasattr(store, "red") else contextlib.nullcontext()
+
+
+def _keep_waiting_ticket(store: Any, conversation_id: str, number: int, lifetime: float) -> bool:
+    """Push a waiting ticket's expiry to ``lifetime`` from now and drop expired tickets (those of
+    dead servers); False when the lock or the ticket is gone."""
+    import time
+
+    with _guard(store, conversation_id):
+        lock = store.get_lock(conversation_id)
+        ticket = next((t for t in lock.tickets if t.number == number), None) if lock is not None else None
+        if ticket is None:
+            return False
+        ticket.expires = max(ticket.expires, time.time() + lifetime)
+        lock.remove_expired_tickets()
+        store.save_lock(lock)
+        return True
+
+
+async def _acquire_lock(self: Any, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> Any:
+    """``LockStore._acquire_lock`` that keeps its own ticket alive while it waits (see above)."""
+    import asyncio
+
+    from rasa.core import lock_store
+
+    while True:
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            break
+        if not lock.is_locked(ticket):
+            return lock
+        await asyncio.sleep(wait_time_in_seconds)
+        if not _keep_waiting_ticket(self, conversation_id, ticket, max(lock_store.LOCK_LIFETIME, 2 * wait_time_in_seconds)):
+            break
+    raise lock_store.LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+
 def apply_patches() -> None:
     """Apply the changes above to Rasa in this process (idempotent)."""
     global _PATCHED, _RASA_ENGINE_KWARGS
@@ -156,7 +203,7 @@ def apply_patches() -> None:
         return
     from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
-    from rasa.core.lock_store import RedisLockStore
+    from rasa.core.lock_store import LockStore, RedisLockStore
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -166,6 +213,7 @@ def apply_patches() -> None:
     for name in ("issue_ticket", "update_lock", "finish_serving"):
         setattr(RedisLockStore, name, _atomic_lock_update(getattr(RedisLockStore, name)))
     RedisLockStore.cleanup = _cleanup  # type: ignore[method-assign]
+    LockStore._acquire_lock = _acquire_lock  # type: ignore[method-assign]
     _RASA_ENGINE_KWARGS = tracker_store.create_engine_kwargs
     tracker_store.create_engine_kwargs = _engine_kwargs
     _PATCHED = True
