@@ -13,7 +13,8 @@ Several servers (``RASA_URLS``): each student goes to the server ranked first fo
 rendezvous hashing (highest ``sha256(url | sender)``), so a student stays on one server while it
 is up and only the students of a server that is added or removed move. A server that refuses
 the connection (down, restarting) is passed over for :data:`DOWN_FOR_S` seconds and the
-student's next-ranked server takes the message at once: the servers share conversations
+student's next-ranked server takes the message at once (a server whose connection broke
+mid-turn is passed over too, from the student's next message on): the servers share conversations
 (tracker store and lock store), so nothing of the conversation is lost. Only a refused or
 timed-out *connection* moves a message: then Rasa never saw it. A message Rasa may have seen (a
 read timeout, a connection dropped mid-turn) is never sent again, so no turn runs twice; the
@@ -117,20 +118,26 @@ class RasaClient:
                 remaining = max(0.1, deadline - loop.time())
                 response = await asyncio.wait_for(self._client.post(url + REST_WEBHOOK_PATH, json=payload), remaining)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # Rasa never saw the message
-                if self._down_until.get(url, 0.0) <= loop.time():
-                    logger.warning("Rasa at %s refused a connection (%s); passing it over for %.0f s", url, exc, self._down_for_s)
-                self._down_until[url] = loop.time() + self._down_for_s
+                self._mark_down(url, exc)
                 last_error: Exception = exc
                 continue
             except (httpx.TimeoutException, asyncio.TimeoutError) as exc:
                 raise RasaUnavailable(f"Rasa at {url} did not answer within {self.timeout_s:g} s") from exc
             except httpx.HTTPError as exc:
+                if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+                    self._mark_down(url, exc)  # the connection broke: the server probably died; not resent
                 raise RasaUnavailable(f"Rasa request to {url} failed: {exc!r}") from exc
             self._down_until.pop(url, None)
             if url != ranked[0]:
                 self.moved += 1
             return _reply_messages(url, response)
         raise RasaUnavailable(f"cannot connect to Rasa at {', '.join(candidates)}: {last_error}") from last_error
+
+    def _mark_down(self, url: str, exc: Exception) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._down_until.get(url, 0.0) <= now:
+            logger.warning("Rasa at %s failed (%r); passing it over for %.0f s", url, exc, self._down_for_s)
+        self._down_until[url] = now + self._down_for_s
 
     async def aclose(self) -> None:
         await self._client.aclose()

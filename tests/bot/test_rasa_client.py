@@ -157,4 +157,6 @@ async def test_only_a_message_no_server_saw_moves_on(error, match, attempts):
     with pytest.raises(RasaUnavailable, match=match):
         await client.send("7", "x")
     assert len(calls) == attempts and set(calls) <= set(SERVERS)
+    if attempts == 1:  # a broken connection: the student's next message goes to the next server
+        assert client.servers_for("7", asyncio.get_running_loop().time())[0] != calls[0]
     await client.aclose()
