@@ -1,6 +1,14 @@
 """Throughput of the assistant's servers as `gradbot serve` runs them (persistent tracker store).
 
     .venv/bin/python benchmarks/bench_throughput.py [--rates 10,25,60,100] [--seconds N] [--sequential 200]
+        [--rasa-servers N [--action-servers M] [--tracker-store URL] [--lock-store URL]]
+        [--rasa-urls URL,URL]
+
+``--rasa-servers 2`` starts two Rasa servers sharing conversations (tracker store on PostgreSQL,
+Redis lock store; by default the local ones) and spreads the students over them as the bot does
+(rendezvous hashing of the sender). ``--rasa-urls`` measures servers already running (e.g.
+``gradbot serve`` with ``RASA_SERVERS=2``; the API token from ``RASA_API_TOKEN`` or the kept
+file); then no CPU or memory per process is printed.
 
 1. Sequential, alternating on the same texts: the bare NLU parse (``POST /model/parse``, with
    the API token) and the whole turn (``POST /webhooks/rest/webhook``: NLU, policies, action
@@ -35,12 +43,31 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.rasa_client import rendezvous_order  # noqa: E402
 from gradbot.evaluation import percentile  # noqa: E402
+from gradbot.service_tokens import rasa_api_token  # noqa: E402
 from gradbot.settings import get_settings  # noqa: E402
 from gradbot.stack import RasaStack  # noqa: E402
 from gradbot.training import latest_model  # noqa: E402
+from tests.support.services import SHARED_LOCK_STORE_URL, SHARED_TRACKER_STORE_URL  # noqa: E402
 
 DEFAULT_SECONDS = {10: 20.0, 25: 20.0, 60: 60.0, 100: 30.0}
+
+
+@dataclasses.dataclass
+class Target:
+    """The Rasa servers under test, their API token, and the processes to watch (name → pid)."""
+
+    rasa_urls: list[str]
+    api_token: str
+    pids: dict[str, int]
+
+    def url_for(self, sender: str) -> str:
+        return rendezvous_order(sender, self.rasa_urls)[0]
+
+    @classmethod
+    def of(cls, stack: RasaStack) -> "Target":
+        return cls(stack.rasa_urls, stack.api_token, {name: process.pid for name, process in stack.processes})
 TIMEOUT_S = 10.0
 
 
@@ -73,9 +100,9 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict) -> tuple[b
     return ok, (time.perf_counter() - started) * 1000
 
 
-async def sequential(stack: RasaStack, samples: list[str], count: int) -> None:
-    parse_url = f"{stack.rasa_url}/model/parse?token={stack.api_token}"
-    turn_url = f"{stack.rasa_url}/webhooks/rest/webhook"
+async def sequential(target: Target, samples: list[str], count: int) -> None:
+    parse_url = f"{target.rasa_urls[0]}/model/parse?token={target.api_token}"
+    turn_url = f"{target.rasa_urls[0]}/webhooks/rest/webhook"
     parse, turn, errors = [], [], 0
     async with aiohttp.ClientSession() as session:
         for number in range(count + 10):
@@ -92,14 +119,14 @@ async def sequential(stack: RasaStack, samples: list[str], count: int) -> None:
           f"turn/parse (p50) {p50_turn / p50_parse:.2f}x; errors {errors}", flush=True)
 
 
-async def cpu_per_request(stack: RasaStack, samples: list[str], count: int) -> None:
+async def cpu_per_request(target: Target, samples: list[str], count: int) -> None:
     """CPU time each server spends on one parse and on one turn: what the load on a shared
     machine does not inflate much, and what bounds the rate one core can serve."""
-    pids = {name: process.pid for name, process in stack.processes}
+    pids = target.pids
     async with aiohttp.ClientSession() as session:
         for label, url, body in (
-            ("parse", f"{stack.rasa_url}/model/parse?token={stack.api_token}", lambda n, t: {"text": t}),
-            ("turn", f"{stack.rasa_url}/webhooks/rest/webhook", lambda n, t: {"sender": f"cpu-{n}", "message": t}),
+            ("parse", f"{target.rasa_urls[0]}/model/parse?token={target.api_token}", lambda n, t: {"text": t}),
+            ("turn", f"{target.rasa_urls[0]}/webhooks/rest/webhook", lambda n, t: {"sender": f"cpu-{n}", "message": t}),
         ):
             before = {name: cpu_ms(pid) for name, pid in pids.items()}
             for number in range(count):
@@ -108,17 +135,16 @@ async def cpu_per_request(stack: RasaStack, samples: list[str], count: int) -> N
             print(f"CPU per {label} ({count} sequential): {spent}", flush=True)
 
 
-async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: float, run: int) -> None:
+async def open_loop(target: Target, samples: list[str], rate: float, seconds: float, run: int) -> None:
     rng = random.Random(run)
     offsets, t = [], rng.expovariate(rate)
     while t < seconds:
         offsets.append(t)
         t += rng.expovariate(rate)
-    url = f"{stack.rasa_url}/webhooks/rest/webhook"
     latencies: list[float] = []
     errors = 0
     last_done = 0.0
-    pids = {name: process.pid for name, process in stack.processes} | {"client": os.getpid()}
+    pids = target.pids | {"client": os.getpid()}
     cpu_before, wall_before = {name: cpu_ms(pid) for name, pid in pids.items()}, time.perf_counter()
     connector = aiohttp.TCPConnector(limit=0)  # no client-side queue: open loop
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -127,7 +153,9 @@ async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: 
         async def one(number: int, offset: float) -> None:
             nonlocal errors, last_done
             await asyncio.sleep(max(0.0, start + offset - time.perf_counter()))
-            ok, _ = await _post(session, url, {"sender": f"load-{run}-{number}", "message": samples[number % len(samples)]})
+            sender = f"load-{run}-{number}"
+            url = f"{target.url_for(sender)}/webhooks/rest/webhook"
+            ok, _ = await _post(session, url, {"sender": sender, "message": samples[number % len(samples)]})
             done = time.perf_counter()
             last_done = max(last_done, done)
             if ok:
@@ -146,11 +174,28 @@ async def open_loop(stack: RasaStack, samples: list[str], rate: float, seconds: 
           + f"; machine load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
+def measure(target: Target, samples: list[str], args: argparse.Namespace) -> None:
+    """The sequential run (on the first server), CPU per request, then each open-loop rate."""
+    asyncio.run(sequential(target, samples, args.sequential))
+    if target.pids:
+        asyncio.run(cpu_per_request(target, samples, args.sequential))
+    for run, rate in enumerate(float(r) for r in args.rates.split(",")):
+        seconds = args.seconds or DEFAULT_SECONDS.get(int(rate), 30.0)
+        asyncio.run(open_loop(target, samples, rate, seconds, run))
+        time.sleep(2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="10,25,60,100", help="comma-separated msg/s")
     parser.add_argument("--seconds", type=float, default=None, help="duration of every rate (default: per rate)")
     parser.add_argument("--sequential", type=int, default=200, help="parse/turn pairs in the sequential run")
+    parser.add_argument("--rasa-servers", type=int, default=1, help="Rasa servers to start (more than 1: shared stores)")
+    parser.add_argument("--action-servers", type=int, default=1, help="action servers to start")
+    parser.add_argument("--tracker-store", default=None,
+                        help=f"RASA_TRACKER_STORE_URL for the servers started (default: SQLite for one, {SHARED_TRACKER_STORE_URL} for more)")
+    parser.add_argument("--lock-store", default=None, help=f"LOCK_STORE_URL (default: none for one server, {SHARED_LOCK_STORE_URL} for more)")
+    parser.add_argument("--rasa-urls", default="", help="comma-separated running Rasa servers to measure instead of starting any")
     args = parser.parse_args()
     settings = get_settings()
     if latest_model(settings.models_dir) is None:
@@ -161,15 +206,21 @@ def main() -> int:
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
           "(a shared machine makes every figure pessimistic)", flush=True)
     samples = texts()
-    with RasaStack(dataclasses.replace(settings, data_dir=data_dir)) as stack:
-        asyncio.run(sequential(stack, samples, args.sequential))
-        asyncio.run(cpu_per_request(stack, samples, args.sequential))
-        for run, rate in enumerate(float(r) for r in args.rates.split(",")):
-            seconds = args.seconds or DEFAULT_SECONDS.get(int(rate), 30.0)
-            asyncio.run(open_loop(stack, samples, rate, seconds, run))
-            time.sleep(2)
-        for name, process in stack.processes:
-            print(f"peak memory {name}: {peak_rss_mb(process.pid):.0f} MB")
+    if args.rasa_urls:
+        urls = [u.strip().rstrip("/") for u in args.rasa_urls.split(",") if u.strip()]
+        print(f"measuring running servers: {', '.join(urls)}", flush=True)
+        measure(Target(urls, rasa_api_token(settings), {}), samples, args)
+    else:
+        shared = args.rasa_servers > 1
+        tracker = args.tracker_store if args.tracker_store is not None else (SHARED_TRACKER_STORE_URL if shared else "")
+        lock = args.lock_store if args.lock_store is not None else (SHARED_LOCK_STORE_URL if shared else "")
+        print(f"{args.rasa_servers} Rasa server(s), {args.action_servers} action server(s); tracker store "
+              f"{tracker or 'SQLite'}, lock store {lock or 'in-process'}", flush=True)
+        stack_settings = dataclasses.replace(settings, data_dir=data_dir, tracker_store_url=tracker, lock_store_url=lock)
+        with RasaStack(stack_settings, rasa_servers=args.rasa_servers, action_servers=args.action_servers) as stack:
+            measure(Target.of(stack), samples, args)
+            for name, process in stack.processes:
+                print(f"peak memory {name}: {peak_rss_mb(process.pid):.0f} MB")
     print(f"peak memory benchmark client: {peak_rss_mb(os.getpid()):.0f} MB")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0

@@ -14,6 +14,7 @@ BENCHMARKS = (
     ["bench_telegram"],
     ["bench_throughput"],
     ["bench_campaigns"],
+    ["bench_faults"],
 )
 
 

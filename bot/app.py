@@ -63,7 +63,7 @@ def build_application(
     max_concurrent_updates: int = 256,
     campaign_clock: Optional[Callable[[], datetime]] = None,
 ) -> Application:
-    """The bot application, not started. ``rasa_client`` defaults to one for ``settings.rasa_url``.
+    """The bot application, not started. ``rasa_client`` defaults to one for ``settings.rasa_urls``.
 
     ``rate_limiter`` may be a :class:`~telegram.ext.BaseRateLimiter` or None (no limiting,
     benchmarks only). With ``use_database=False`` nothing touches the database (no
@@ -72,7 +72,7 @@ def build_application(
     if not settings.telegram_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     owns_rasa = rasa_client is None
-    rasa = rasa_client or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    rasa = rasa_client or RasaClient(settings.rasa_urls, settings.rasa_timeout_s)
     database_url = settings.effective_database_url
     store = ConversationStore(database_url, enabled=use_database)
 

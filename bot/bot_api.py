@@ -10,6 +10,11 @@
   PTB marks its bot initialised *before* calling ``getMe``; when the Bot API is not yet
   reachable its start-up retry then skips ``getMe`` and the bot runs without knowing
   itself (``bot.username`` raises). We retry until the Bot API answers.
+* A ``sendMessage`` that provably did not reach Telegram (502 Bad Gateway, a refused
+  connection, a ``429`` left over after the rate limiter's own retries) is sent again, up to
+  :data:`SEND_RETRIES` times, in the handler that sent it, so the chat's order holds (found by
+  ``benchmarks/bench_faults.py``: a 502 lost the answer, and the error handler's "busy" notice
+  quoted nothing). A send whose fate is unknown (a read timeout) is never repeated.
 * A message the Bot API accepted (``ok: true``) but described in a form PTB cannot read
   (a stand-in's short result) counts as sent, not as an error that ends the turn.
 * A Bot API that refuses ``deleteWebhook``/``setWebhook`` (a minimal stand-in) does not
@@ -26,14 +31,31 @@ import logging
 from typing import Any, Awaitable, Optional
 from urllib.parse import urlparse
 
+import httpx
 from telegram import Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 logger = logging.getLogger(__name__)
 
 RETRY_MAX_DELAY_S = 10.0
+SEND_RETRIES = 3
+SEND_RETRY_DELAY_S = 0.5  # doubled after each failed attempt
+MAX_RETRY_AFTER_S = 30.0  # a longer 429 wait is not waited for inside a turn
+
+
+def not_delivered(exc: TelegramError) -> bool:
+    """True when the error proves the request never reached Telegram (safe to send again)."""
+    if isinstance(exc, RetryAfter):
+        return True
+    cause = exc.__cause__
+    if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return True
+    if isinstance(exc, TimedOut) or not isinstance(exc, NetworkError):
+        return False  # a read/write timeout: Telegram may have the message
+    text = str(exc).lower()
+    return "connect" in text or "bad gateway" in text or "502" in text or "503" in text
 
 
 class TolerantBot(ExtBot):
@@ -56,7 +78,19 @@ class TolerantBot(ExtBot):
         return tuple(u for u in updates if u is not None)
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Any:
-        return await _accepted(super().send_message(*args, **kwargs), "sendMessage")
+        """``sendMessage``, sent again while the error proves it did not arrive (:func:`not_delivered`)."""
+        delay = SEND_RETRY_DELAY_S
+        for attempt in range(SEND_RETRIES + 1):
+            try:
+                return await _accepted(super().send_message(*args, **kwargs), "sendMessage")
+            except (RetryAfter, NetworkError) as exc:
+                wait = _seconds(exc.retry_after) if isinstance(exc, RetryAfter) else delay
+                if attempt == SEND_RETRIES or not not_delivered(exc) or wait > MAX_RETRY_AFTER_S:
+                    raise
+                logger.warning("sendMessage not delivered (%s); sending again in %.1f s", exc, wait)
+                await asyncio.sleep(wait)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Any:
         return await _accepted(super().edit_message_text(*args, **kwargs), "editMessageText")
@@ -80,6 +114,11 @@ class TolerantBot(ExtBot):
         except (BadRequest, InvalidToken) as exc:
             logger.error("the Bot API refused setWebhook (%s); serving the webhook anyway", exc)
             return True
+
+
+def _seconds(value: Any) -> float:
+    """``RetryAfter.retry_after`` in seconds (an int, or a timedelta with PTB_TIMEDELTA)."""
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 async def _accepted(call: Awaitable[Any], method: str) -> Any:

@@ -28,10 +28,10 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Mapping, Optional
 
-import httpx
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.bot_api import not_delivered
 from bot.replies import split_text
 from gradbot import outbox, preferences
 from gradbot.db.engine import sessions
@@ -192,7 +192,7 @@ class OutboxSender:
                 self.on_blocked(message.telegram_user_id)
             raise SendFailed(Outcome.SKIPPED, exc.message, recipient_blocked=True) from exc  # "Forbidden: bot was blocked …"
         except (RetryAfter, NetworkError) as exc:
-            if isinstance(exc, RetryAfter) or _not_delivered(exc):
+            if not_delivered(exc):
                 final = message.attempts >= outbox.MAX_ATTEMPTS
                 logger.warning("outbox: row %s not sent (%s)%s", message.id, exc, "; giving up" if final else "; will retry")
                 raise SendFailed(Outcome.RETRY, repr(exc)) from exc
@@ -201,14 +201,3 @@ class OutboxSender:
         except (BadRequest, TelegramError, ValueError) as exc:
             logger.warning("outbox: row %s failed: %s", message.id, exc)
             raise SendFailed(Outcome.FAILED, repr(exc)) from exc
-
-
-def _not_delivered(exc: TelegramError) -> bool:
-    """True when the error proves the request never reached Telegram (safe to retry)."""
-    cause = exc.__cause__
-    if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return True
-    if isinstance(exc, TimedOut):
-        return False  # a read/write timeout: Telegram may have the message
-    text = str(exc).lower()
-    return "connect" in text or "bad gateway" in text or "502" in text or "503" in text

@@ -24,10 +24,24 @@ Every change to Rasa's behaviour lives here, small, each with the reason:
   since the conversation's last session start with an ORM ``Query.count()``, which wraps the
   whole row query (every column) in a subquery and was 14 % of the Rasa server's samples. The
   same count as one ``count(*)`` statement built once.
+- :func:`_atomic_lock_update` and :func:`_cleanup`: Rasa's ``RedisLockStore`` (several Rasa
+  servers taking turns on one conversation) changes a conversation's ticket lock by reading it,
+  changing it in Python and writing it back. Two servers that receive a message of the same
+  student at the same moment both read "no lock", both issue ticket 1 and both process their
+  message at once: the turns interleave in the tracker store. Each read-change-write runs here
+  under a short Redis mutex (``SET NX`` with expiry, redis-py's ``Lock``) per conversation.
+- :func:`_acquire_lock`: a message waiting for its conversation's lock holds a ticket that
+  expires ``TICKET_LOCK_LIFETIME`` after it was *issued*. When the turn ahead of it belonged to a
+  server that was killed, that dead ticket expires about when the waiting one does; once both
+  are gone Rasa's loop sees "ticket 0 is served" and waits for ever (the student's messages time
+  out one after the other; found by ``tests/test_scale_out.py``). Here a waiting ticket is kept
+  alive while its server polls for it, so only the tickets of dead servers expire, and a ticket
+  that is gone anyway ends the wait with Rasa's ``LockError`` instead of a hang.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from typing import Any
@@ -112,6 +126,76 @@ def _additional_events(self: Any, session: Any, tracker: Any) -> Any:
     return itertools.islice(tracker.events, stored, len(tracker.events))
 
 
+_MUTEX_TIMEOUT_S = 5.0  # a server killed while holding the mutex blocks its conversation at most this long
+
+
+def _mutex(store: Any, conversation_id: str) -> Any:
+    """A Redis mutex over one conversation's ticket lock (held for a few round trips)."""
+    return store.red.lock(f"{store.key_prefix}{conversation_id}:mutex", timeout=_MUTEX_TIMEOUT_S,
+                          sleep=0.002, blocking_timeout=_MUTEX_TIMEOUT_S)
+
+
+def _atomic_lock_update(method: Any) -> Any:
+    """``RedisLockStore.<method>(conversation_id, …)`` under the conversation's mutex."""
+    @functools.wraps(method)
+    def locked(self: Any, conversation_id: str, *args: Any, **kwargs: Any) -> Any:
+        with _mutex(self, conversation_id):
+            return method(self, conversation_id, *args, **kwargs)
+    return locked
+
+
+def _cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
+    """``LockStore.cleanup`` (finish the ticket, delete the lock when nobody waits) in one mutex."""
+    with _mutex(self, conversation_id):
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            return
+        lock.remove_ticket_for(ticket_number)
+        if lock.is_someone_waiting():
+            self.save_lock(lock)
+        else:
+            self.delete_lock(conversation_id)
+
+
+def _guard(store: Any, conversation_id: str) -> Any:
+    """The Redis mutex for a Redis lock store; nothing for the in-process one (one event loop)."""
+    return _mutex(store, conversation_id) if hasattr(store, "red") else contextlib.nullcontext()
+
+
+def _keep_waiting_ticket(store: Any, conversation_id: str, number: int, lifetime: float) -> bool:
+    """Push a waiting ticket's expiry to ``lifetime`` from now and drop expired tickets (those of
+    dead servers); False when the lock or the ticket is gone."""
+    import time
+
+    with _guard(store, conversation_id):
+        lock = store.get_lock(conversation_id)
+        ticket = next((t for t in lock.tickets if t.number == number), None) if lock is not None else None
+        if ticket is None:
+            return False
+        ticket.expires = max(ticket.expires, time.time() + lifetime)
+        lock.remove_expired_tickets()
+        store.save_lock(lock)
+        return True
+
+
+async def _acquire_lock(self: Any, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> Any:
+    """``LockStore._acquire_lock`` that keeps its own ticket alive while it waits (see above)."""
+    import asyncio
+
+    from rasa.core import lock_store
+
+    while True:
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            break
+        if not lock.is_locked(ticket):
+            return lock
+        await asyncio.sleep(wait_time_in_seconds)
+        if not _keep_waiting_ticket(self, conversation_id, ticket, max(lock_store.LOCK_LIFETIME, 2 * wait_time_in_seconds)):
+            break
+    raise lock_store.LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+
 def apply_patches() -> None:
     """Apply the changes above to Rasa in this process (idempotent)."""
     global _PATCHED, _RASA_ENGINE_KWARGS
@@ -119,12 +203,17 @@ def apply_patches() -> None:
         return
     from rasa.core import tracker_store
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.lock_store import LockStore, RedisLockStore
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     tracker_store.SQLTrackerStore._additional_events = _additional_events  # type: ignore[method-assign]
     event.listen(Engine, "connect", _sqlite_pragmas)
+    for name in ("issue_ticket", "update_lock", "finish_serving"):
+        setattr(RedisLockStore, name, _atomic_lock_update(getattr(RedisLockStore, name)))
+    RedisLockStore.cleanup = _cleanup  # type: ignore[method-assign]
+    LockStore._acquire_lock = _acquire_lock  # type: ignore[method-assign]
     _RASA_ENGINE_KWARGS = tracker_store.create_engine_kwargs
     tracker_store.create_engine_kwargs = _engine_kwargs
     _PATCHED = True

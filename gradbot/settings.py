@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,11 @@ class Settings:
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"))
+    rasa_urls_list: str = field(default_factory=lambda: _env("RASA_URLS", ""))
+    rasa_servers: int = field(default_factory=lambda: _env_int("RASA_SERVERS", 1))
+    action_servers: int = field(default_factory=lambda: _env_int("ACTION_SERVERS", 1))
+    lock_store_url: str = field(default_factory=lambda: _env("LOCK_STORE_URL", ""))
+    rasa_lock_lifetime_s: int = field(default_factory=lambda: _env_int("RASA_LOCK_LIFETIME_SECONDS", 10))
     rasa_listen: str = field(default_factory=lambda: _env("RASA_LISTEN", "127.0.0.1"))
     action_server_listen: str = field(default_factory=lambda: _env("ACTION_SERVER_LISTEN", "127.0.0.1"))
     rasa_api_token: str = field(default_factory=lambda: _env("RASA_API_TOKEN", ""))
@@ -80,11 +86,32 @@ class Settings:
         return self.data_dir / "secrets"
 
     @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """The Rasa servers the bot spreads students over: ``RASA_URLS`` (comma-separated), or
+        ``RASA_SERVERS`` servers on consecutive ports from the port of ``RASA_URL``."""
+        if self.rasa_urls_list:
+            urls = tuple(u.strip().rstrip("/") for u in self.rasa_urls_list.split(",") if u.strip())
+            bad = [u for u in urls if urlparse(u).scheme not in ("http", "https") or not urlparse(u).hostname]
+            if bad or not urls:
+                raise ValueError(f"RASA_URLS must be comma-separated http(s) URLs, got {self.rasa_urls_list!r}")
+            return urls
+        return consecutive_urls(self.rasa_url, max(1, self.rasa_servers), 5005)
+
+    @property
     def effective_database_url(self) -> str:
         """``DATABASE_URL`` or the default SQLite file under the data directory."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'gradbot.db'}"
+
+
+def consecutive_urls(url: str, count: int, default_port: int) -> tuple[str, ...]:
+    """``url`` and the ``count - 1`` URLs after it on the next ports (same scheme, host and path)."""
+    parsed = urlparse(url.rstrip("/"))
+    port = parsed.port or default_port
+    host = parsed.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    return tuple(parsed._replace(netloc=f"{host}:{port + i}").geturl() for i in range(count))
 
 
 @lru_cache(maxsize=1)

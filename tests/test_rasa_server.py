@@ -91,3 +91,60 @@ def test_the_stored_events_count_is_rasas(tmp_path: Path) -> None:
         check(tracker)
         asyncio.run(store.save(tracker))
     assert len(asyncio.run(store.retrieve_full_tracker("s1")).events) > len(tracker.events)  # both sessions stored
+
+
+def test_two_servers_issuing_tickets_at_once_never_share_one() -> None:
+    """Two Rasa servers (two lock stores on one Redis), 16 threads each, one conversation:
+    every ticket is distinct, and the lock is gone when all are served."""
+    import threading
+    import uuid
+
+    from rasa.core.lock_store import RedisLockStore
+
+    from tests.support.services import REDIS_PORT, require
+
+    require(REDIS_PORT, "Redis")
+    servers = [RedisLockStore(port=REDIS_PORT, db=1, key_prefix="gradbottest") for _ in range(2)]
+    conversation = f"race-{uuid.uuid4().hex}"
+    tickets: list[int] = []
+    start = threading.Barrier(32)
+
+    def issue(store: RedisLockStore) -> None:
+        start.wait()
+        tickets.append(store.issue_ticket(conversation, 30))
+
+    threads = [threading.Thread(target=issue, args=(servers[i % 2],)) for i in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(tickets) == 32 and len(set(tickets)) == 32, sorted(tickets)
+    for number in tickets:
+        servers[number % 2].cleanup(conversation, number)
+    assert servers[0].get_lock(conversation) is None
+
+
+async def test_a_message_behind_a_dead_servers_turn_gets_the_lock_when_that_turn_expires() -> None:
+    """Server B issued a ticket and died; server A's message waits for it. Rasa's own loop waited
+    for ever once both tickets had expired; patched, A's waiting ticket stays alive."""
+    import asyncio
+    import time
+    import uuid
+
+    from rasa.core.lock_store import RedisLockStore
+
+    from tests.support.services import REDIS_PORT, require
+
+    require(REDIS_PORT, "Redis")
+    server_a, server_b = (RedisLockStore(port=REDIS_PORT, db=1, key_prefix="gradbottest") for _ in range(2))
+    conversation = f"dead-{uuid.uuid4().hex}"
+    server_b.issue_ticket(conversation, 2)  # B's turn, never finished
+    started = time.monotonic()
+
+    async def turn_on_a() -> float:
+        async with server_a.lock(conversation, lock_lifetime=2, wait_time_in_seconds=0.2):
+            return time.monotonic() - started
+
+    waited = await asyncio.wait_for(turn_on_a(), 15)  # unpatched: a TimeoutError here
+    assert 1.5 <= waited < 5
+    assert server_a.get_lock(conversation) is None  # cleaned up after the turn

@@ -75,3 +75,44 @@ def test_a_crashed_action_server_is_restarted(tmp_path: Path) -> None:
         else:
             pytest.fail("the action server was not restarted within 90 s")
     assert stack.processes == [] and current.poll() is not None  # stopped with the stack
+
+
+def test_lock_store_for_several_rasa_servers(tmp_path: Path) -> None:
+    shared = dataclasses.replace(settings(tmp_path, "postgresql://bot@127.0.0.1:5432/test"),
+                                 lock_store_url="redis://:pw@127.0.0.1:6380/4")
+    config = yaml.safe_load(endpoints_yaml(shared, "http://a/webhook", "tok"))
+    assert config["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6380, "db": 4, "password": "pw",
+                                    "key_prefix": "gradbot"}
+    assert "lock_store" not in yaml.safe_load(endpoints_yaml(settings(tmp_path), "http://a/webhook", "tok"))
+    with pytest.raises(ValueError, match="LOCK_STORE_URL"):
+        endpoints_yaml(dataclasses.replace(shared, lock_store_url="postgresql://x/y"), "http://a/webhook", "tok")
+
+
+def test_several_rasa_servers_need_the_shared_stores(tmp_path: Path) -> None:
+    from gradbot.stack import check_scale_out
+
+    check_scale_out(settings(tmp_path), 1)
+    with pytest.raises(ValueError, match="RASA_TRACKER_STORE_URL .* and LOCK_STORE_URL"):
+        check_scale_out(settings(tmp_path), 2)  # SQLite, no lock store
+    with pytest.raises(ValueError, match="LOCK_STORE_URL"):
+        check_scale_out(settings(tmp_path, "redis://127.0.0.1:6379/2"), 2)
+    check_scale_out(dataclasses.replace(settings(tmp_path, "redis://127.0.0.1:6379/2"), lock_store_url="redis://h/1"), 2)
+
+
+def test_servers_of_a_kind_on_consecutive_ports(tmp_path: Path) -> None:
+    from gradbot.stack import RasaStack
+
+    stack = RasaStack(settings(tmp_path), rasa_port=6005, action_port=6055, rasa_servers=3, action_servers=2)
+    assert stack.rasa_urls == ["http://127.0.0.1:6005", "http://127.0.0.1:6006", "http://127.0.0.1:6007"]
+    assert stack.action_urls == ["http://127.0.0.1:6055/webhook", "http://127.0.0.1:6056/webhook"]
+    assert stack.rasa_url == "http://127.0.0.1:6005" and stack.action_port == 6055
+
+
+def test_the_bot_finds_the_servers_serve_starts() -> None:
+    base = Settings()
+    two = dataclasses.replace(base, rasa_url="http://127.0.0.1:5005", rasa_servers=2)
+    assert two.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    listed = dataclasses.replace(two, rasa_urls_list="http://10.0.0.2:5005/, http://10.0.0.3:5005")
+    assert listed.rasa_urls == ("http://10.0.0.2:5005", "http://10.0.0.3:5005")
+    with pytest.raises(ValueError, match="RASA_URLS"):
+        _ = dataclasses.replace(base, rasa_urls_list="10.0.0.2:5005").rasa_urls

@@ -8,8 +8,6 @@ skipped with the reason otherwise, and required under ``CI=true``.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -17,21 +15,7 @@ import pytest
 
 from gradbot.settings import Settings
 from gradbot.stack import endpoints_yaml
-
-
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def _require(port: int, name: str) -> None:
-    if not _reachable(port):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {name} at 127.0.0.1:{port} is not reachable")
-        pytest.skip(f"{name} at 127.0.0.1:{port} is not reachable")
+from tests.support.services import POSTGRES_PORT, REDIS_PORT, require
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis", "postgresql"])
@@ -47,9 +31,9 @@ async def test_a_conversation_is_saved_and_read_back(backend: str, tmp_path: Pat
     apply_patches()
     url = {"sqlite": "", "redis": "redis://127.0.0.1:6379/3", "postgresql": "postgresql://postgres@127.0.0.1:5432/test"}[backend]
     if backend == "redis":
-        _require(6379, "Redis")
+        require(REDIS_PORT, "Redis")
     if backend == "postgresql":
-        _require(5432, "PostgreSQL")
+        require(POSTGRES_PORT, "PostgreSQL")
     settings = dataclasses.replace(Settings(), data_dir=tmp_path, tracker_store_url=url)
     path = tmp_path / "endpoints.yml"
     path.write_text(endpoints_yaml(settings, "http://127.0.0.1:1/webhook", "token"), encoding="utf-8")

@@ -47,8 +47,9 @@ def run_assistant(args: argparse.Namespace) -> int:
     upgrade()
     watch_held_back(default_store())  # a broken knowledge-base edit is announced here, not only in a log file
     action_port = port_of(settings.action_server_url, 5055)
-    with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port, supervise=True) as stack:
-        settings = dataclasses.replace(settings, rasa_url=stack.rasa_url)
+    with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005), action_port=action_port, supervise=True,
+                   rasa_servers=settings.rasa_servers, action_servers=settings.action_servers) as stack:
+        settings = dataclasses.replace(settings, rasa_url=stack.rasa_url, rasa_urls_list=",".join(stack.rasa_urls))
         if settings.telegram_token and not args.chat:
             from bot.app import run_bot
 

@@ -3,7 +3,9 @@
 For a bot on another machine, a load balancer or the benchmarks: migrates the database, starts
 the action server and the Rasa server (REST channel and the token-locked HTTP API) on the port
 of ``RASA_URL`` (listening on ``RASA_LISTEN``), restarts either if it dies, and on SIGTERM or
-Ctrl-C stops both and exits 0. ``gradbot run`` stays the one-command start with a front end.
+Ctrl-C stops both and exits 0. ``RASA_SERVERS``/``ACTION_SERVERS`` start several of each on
+consecutive ports (they share conversations through ``RASA_TRACKER_STORE_URL`` and
+``LOCK_STORE_URL``). ``gradbot run`` stays the one-command start with a front end.
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ def serve(args: argparse.Namespace) -> int:
         with stop_on_signals():
             upgrade()
             with RasaStack(settings, rasa_port=port_of(settings.rasa_url, 5005),
-                           action_port=port_of(settings.action_server_url, 5055), supervise=True) as stack:
-                print(f"{PREFIX}: Rasa at {stack.rasa_url} (REST channel /webhooks/rest/webhook; the HTTP API needs "
-                      f"RASA_API_TOKEN, kept in {settings.secrets_dir}), actions at {stack.action_url}; SIGTERM stops",
+                           action_port=port_of(settings.action_server_url, 5055), supervise=True,
+                           rasa_servers=settings.rasa_servers, action_servers=settings.action_servers) as stack:
+                print(f"{PREFIX}: Rasa at {', '.join(stack.rasa_urls)} (REST channel /webhooks/rest/webhook; the HTTP API needs "
+                      f"RASA_API_TOKEN, kept in {settings.secrets_dir}), actions at {', '.join(stack.action_urls)}; SIGTERM stops",
                       flush=True)
                 while True:
                     signal.pause()  # until a signal handler raises

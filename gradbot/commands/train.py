@@ -8,7 +8,7 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train the NLU model (skipped when up to date)")
     parser.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
-    parser.add_argument("--reload", action="store_true", help="then load the new model into the running Rasa server (RASA_URL)")
+    parser.add_argument("--reload", action="store_true", help="then load the new model into the running Rasa servers (RASA_URLS, or RASA_URL)")
     parser.set_defaults(func=run)
 
 
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
         except TokenMissing as exc:
             print(f"not reloaded: {exc}")
             return 1
-        reload_model(settings.rasa_url, model, token)
-        print(f"loaded into {settings.rasa_url}")
+        for url in settings.rasa_urls:  # every Rasa server (RASA_URLS / RASA_SERVERS), one after the other
+            reload_model(url, model, token)
+            print(f"loaded into {url}")
     return 0

@@ -170,3 +170,63 @@ async def test_no_busy_polling_against_a_bot_api_that_ignores_the_long_poll_time
     assert api.get_updates_count - before <= 25  # about 20 a second, not hundreds
     await api.inject(text_update(611, "三方协议在哪里盖章？"))
     await api.wait_sent(611, 1)
+
+
+# --- sends that did not arrive (benchmarks/bench_faults.py) ---------------------------------
+
+
+async def test_a_send_answered_502_or_429_is_sent_again_and_arrives_once(api, monkeypatch):
+    from bot import bot_api
+    from bot.bot_api import build_bot
+    from tests.support.fake_bot_api import TOKEN
+
+    monkeypatch.setattr(bot_api, "SEND_RETRY_DELAY_S", 0.01)
+    bot = build_bot(TOKEN, api.base_url)
+    await bot.initialize()
+    try:
+        api.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+        api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.send_message(chat_id=42, text="三方协议")
+        assert api.texts_to(42) == ["三方协议"]
+        assert [c.status for c in api.calls_of("sendMessage")] == [502, 502, 429, 200]
+    finally:
+        await bot.shutdown()
+
+
+async def test_a_refused_send_is_not_repeated(api):
+    import pytest
+    from telegram.error import BadRequest
+
+    from bot.bot_api import build_bot
+    from tests.support.fake_bot_api import TOKEN
+
+    bot = build_bot(TOKEN, api.base_url)
+    await bot.initialize()
+    try:
+        with pytest.raises(BadRequest):
+            await bot.send_message(chat_id=42, text=" ")  # "message text is empty"
+        assert len(api.calls_of("sendMessage")) == 1
+    finally:
+        await bot.shutdown()
+
+
+def test_only_errors_that_prove_nothing_arrived_allow_sending_again():
+    import httpx
+    from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+    from bot.bot_api import not_delivered
+
+    refused = NetworkError("httpx.ConnectError: refused")
+    refused.__cause__ = httpx.ConnectError("refused")
+    assert not_delivered(NetworkError("Bad Gateway")) and not_delivered(RetryAfter(1)) and not_delivered(refused)
+    assert not not_delivered(TimedOut("Timed out"))  # a read timeout: Telegram may have it
+    assert not not_delivered(BadRequest("Bad Request: chat not found"))
+
+
+async def test_an_answer_answered_502_still_reaches_the_student_once(api, rasa, running):
+    api.fail_next("sendMessage", 502, "Bad Gateway")
+    await api.inject(text_update(605, "三方协议在哪里盖章？"))
+    await api.wait_sent(605, 1, timeout=10)
+    await asyncio.sleep(1.0)  # a second answer or a "busy" notice would come now
+    texts = api.texts_to(605)
+    assert len(texts) == 1 and "鉴证" in texts[0]

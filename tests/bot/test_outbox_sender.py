@@ -115,9 +115,13 @@ async def test_unbound_student_not_notified(api, settings, bot_db):
     assert api.sent_to(404) == []
 
 
-async def test_temporary_failure_retried_then_sent_once(api, settings, bot_db):
+async def test_temporary_failure_retried_then_sent_once(api, settings, bot_db, monkeypatch):
+    from bot import bot_api
+
+    monkeypatch.setattr(bot_api, "SEND_RETRY_DELAY_S", 0.01)
     add_bound_student(bot_db, 405)
-    api.fail_next("sendMessage", 502, "Bad Gateway")
+    # more 502s than the bot's own immediate retries (bot_api.SEND_RETRIES): the row goes back to pending
+    api.fail_next("sendMessage", 502, "Bad Gateway", times=bot_api.SEND_RETRIES + 1)
     row_id = queue(bot_db, 405, "重试后送达")
     async with running_bot(build_application(settings, outbox_interval_s=0.1), settings):
         sent = await wait_status(bot_db, row_id, "sent")

@@ -6,7 +6,6 @@ The servers run with a temporary data directory, so the case database is a fresh
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,9 +13,9 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from gradbot.settings import Settings, get_settings
 from gradbot.stack import RasaStack
 from gradbot.training import latest_model
+from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -28,21 +27,8 @@ CASES = """学号,姓名,学历层次,学院,事项,状态,备注,更新时间
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
-    settings = get_settings()
-    if latest_model(settings.models_dir) is None:
-        pytest.skip("no trained model (run `make model`)")
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv("GRADBOT_DATA_DIR", str(data_dir))
-    monkey.delenv("DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    e2e_settings: Settings = dataclasses.replace(settings, data_dir=data_dir)
-    try:
-        with RasaStack(e2e_settings) as running:
-            yield running
-    finally:
-        monkey.undo()
-        get_settings.cache_clear()
+    with running_stack(tmp_path_factory, "e2e-data") as running:
+        yield running
 
 
 def say(stack: RasaStack, sender: str, text: str,

@@ -7,6 +7,12 @@ that ``getUpdates`` then hands out (long-polling with ``offset`` and ``timeout``
 
 Failure injection: :meth:`FakeBotApi.block` makes ``sendMessage`` to a chat answer 403
 "Forbidden: bot was blocked by the user"; :meth:`fail_next` makes the next calls of a
+method fail with any status. :class:`Faults` (``FakeBotApi(faults=Faults(...))``) injects them at
+random, seeded: a share of ``sendMessage`` calls answered 429 with ``retry_after`` or 502 Bad
+Gateway (neither delivers the message, as on Telegram), and a share of ``getUpdates``
+long-polls whose connection is dropped without an answer (the updates stay unconfirmed and
+come again, as on Telegram).
+
 method fail with any status.
 
 Staff groups (the handoff): :meth:`FakeBotApi.add_group` makes a supergroup with or
@@ -24,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -54,12 +61,47 @@ class Call:
         return self.status == 200
 
 
+@dataclass
+class Faults:
+    """Random faults, seeded: shares (0..1) of calls that fail, and how."""
+
+    send_429: float = 0.0  # sendMessage answered 429 "Too Many Requests: retry after N"
+    send_502: float = 0.0  # sendMessage answered 502 Bad Gateway
+    retry_after_s: int = 1
+    drop_poll: float = 0.0  # getUpdates connections closed without an answer
+    seed: int = 13
+    injected: dict[str, int] = field(default_factory=lambda: {"429": 0, "502": 0, "dropped_polls": 0})
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def send_failure(self) -> Optional[tuple[int, dict[str, Any]]]:
+        """(status, body) for a failing sendMessage, or None."""
+        draw = self._rng.random()
+        if draw < self.send_429:
+            self.injected["429"] += 1
+            body = _error_body(429, f"Too Many Requests: retry after {self.retry_after_s}")
+            body["parameters"] = {"retry_after": self.retry_after_s}
+            return 429, body
+        if draw < self.send_429 + self.send_502:
+            self.injected["502"] += 1
+            return 502, _error_body(502, "Bad Gateway")
+        return None
+
+    def drop_this_poll(self) -> bool:
+        if self._rng.random() < self.drop_poll:
+            self.injected["dropped_polls"] += 1
+            return True
+        return False
+
+
 class FakeBotApi:
     """The fake server. ``async with FakeBotApi() as api:`` then point PTB at ``api.base_url``."""
 
-    def __init__(self, token: str = TOKEN, *, send_delay_s: float = 0.0) -> None:
+    def __init__(self, token: str = TOKEN, *, send_delay_s: float = 0.0, faults: Optional[Faults] = None) -> None:
         self.token = token
         self.send_delay_s = send_delay_s
+        self.faults = faults
         self.calls: list[Call] = []
         self._delivered: dict[int, list[Call]] = {}  # chat id -> successful sendMessage calls
         self.blocked_chats: set[int] = set()
@@ -69,7 +111,7 @@ class FakeBotApi:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._changed = asyncio.Condition()
-        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._failures: dict[str, list[tuple[int, str, Optional[int]]]] = {}
         self._runner: Optional[web.AppRunner] = None
         self._closing = False
         self.port = 0
@@ -118,8 +160,10 @@ class FakeBotApi:
     def block(self, chat_id: int) -> None:
         self.blocked_chats.add(chat_id)
 
-    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1) -> None:
-        self._failures.setdefault(method, []).extend([(status, description)] * times)
+    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error", times: int = 1,
+                  retry_after: Optional[int] = None) -> None:
+        """The next ``times`` calls of ``method`` fail; ``retry_after`` adds Telegram's 429 parameter."""
+        self._failures.setdefault(method, []).extend([(status, description, retry_after)] * times)
 
     async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update (its ``update_id`` is assigned here) for ``getUpdates``."""
@@ -196,7 +240,15 @@ class FakeBotApi:
         token, method = request.match_info["token"], request.match_info["method"]
         if token != self.token:
             return _error(401, "Unauthorized")
-        params = await _read_params(request)
+        try:
+            params = await _read_params(request)
+        except ConnectionResetError:  # the client went away mid-request (e.g. a bot stopping a long-poll)
+            return web.Response(status=400)
+        if method == "getUpdates" and self.faults is not None and self.faults.drop_this_poll():
+            await self._m_getUpdates(params)  # the long-poll runs, then its connection is cut
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=502)  # never reaches the bot: the connection is gone
         status, body = await self._dispatch(method, params)
         if method != "getUpdates":
             call = Call(method, params, status)
@@ -214,8 +266,15 @@ class FakeBotApi:
     async def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         failures = self._failures.get(method)
         if failures:
-            status, description = failures.pop(0)
-            return status, _error_body(status, description)
+            status, description, retry_after = failures.pop(0)
+            body = _error_body(status, description)
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return status, body
+        if method == "sendMessage" and self.faults is not None:
+            failure = self.faults.send_failure()
+            if failure is not None:
+                return failure
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
             return 404, _error_body(404, "Not Found: method not found")
