@@ -13,8 +13,6 @@ Gateway (neither delivers the message, as on Telegram), and a share of ``getUpda
 long-polls whose connection is dropped without an answer (the updates stay unconfirmed and
 come again, as on Telegram).
 
-method fail with any status.
-
 Staff groups (the handoff): :meth:`FakeBotApi.add_group` makes a supergroup with or
 without topics (``getChat``); ``createForumTopic``, ``editForumTopic``,
 ``closeForumTopic``, ``reopenForumTopic``, ``copyMessage`` and ``setMessageReaction``
