@@ -23,7 +23,7 @@ from gradbot.knowledge.schema import CONTACT_FIELDS, OPTIONAL_ENTRY_FIELDS, REQU
 _KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?$")
 _FULL_WIDTH_KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*：")
 _BLOCK_SCALAR = re.compile(r"^[|>][-+0-9]*\s*(#.*)?$")
-_ENTRY_ID = re.compile(r"^\s*(?:-\s+)?id\s*:\s*(?P<id>\S+)")
+_ENTRY_ID = re.compile(r"^\s*(?:-\s+)?id\s*[:：]\s*(?P<id>\S+)")
 _SETTINGS_KEY = re.compile(r"^  (?P<key>[A-Za-z_][\w-]*)\s*:\s*(#.*)?$")
 _FIRST_WORD = re.compile(r"^\s*(?:-\s+)?(?P<word>[A-Za-z_][\w-]*)")
 # field names of the three kinds of file: a line starting with one of them is a field that lost its ':'

@@ -112,6 +112,7 @@ def test_full_width_colon_after_a_list_items_field_name():
     text = DISPATCH.replace("  - id: dispatch.archive_transfer", "  - id：dispatch.archive_transfer")
     (slip,) = layout_slips(text)  # not "wrong indentation" on every field of the entry
     assert slip.line == _line_of(text, "- id：") and "full-width colon" in slip.message and "'id: '" in slip.message
+    assert entry_above(text, slip.line) == "dispatch.archive_transfer"
 
 
 def test_question_with_a_full_width_colon_is_fine():
