@@ -17,6 +17,7 @@ import uuid
 from typing import Any, Callable, TextIO
 
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.texts import TOO_LONG_NOTE
 
 MAX_INPUT_CHARS = 1000
 WELCOME = ("就业创业中心助手（终端聊天）。输入问题，回车发送；输入按钮前的数字选择；/quit 退出。\n"
@@ -97,7 +98,7 @@ async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO 
             text = payloads[int(text) - 1]
         elif len(text) > MAX_INPUT_CHARS:
             text = text[:MAX_INPUT_CHARS]
-            print(f"（消息过长，只处理前 {MAX_INPUT_CHARS} 个字符）", file=out)
+            print(TOO_LONG_NOTE.format(limit=MAX_INPUT_CHARS), file=out)
         try:
             messages = await client.send(sender, text)
         except RasaUnavailable:

@@ -35,7 +35,8 @@ async def test_chat_sends_button_payload_for_a_number_and_survives_rasa_errors()
     await chat(client, read=lambda: next(inputs), out=out)
     await client.aclose()
     assert sent[:3] == ["你好", "/choose", "boom"] and len(sent[3]) == 1000
-    assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue() and "消息过长" in out.getvalue()
+    assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue()
+    assert "你的消息太长" in out.getvalue() and "Your message was long" in out.getvalue()  # both languages, as on Telegram
 
 
 async def test_turns_are_logged_like_telegram_turns(cases_db) -> None:
