@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import uuid
 from typing import Any, Callable, TextIO
 
@@ -78,6 +79,30 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     return "\n".join(lines), payloads
 
 
+async def read_line(read: Callable[[], str]) -> str:
+    """``read()`` in a daemon thread: Ctrl-C ends the chat at once instead of waiting for a
+    blocked ``input()`` (asyncio's default executor is joined on exit; a daemon thread is not)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result or "")
+
+    def worker() -> None:
+        try:
+            result, error = read(), None
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the chat loop
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the chat has ended and its loop is closed
+
+    threading.Thread(target=worker, name="terminal-chat-input", daemon=True).start()
+    return await future
+
+
 async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO = sys.stdout,
                log_turn: Callable[[str, str, dict[str, Any], str | None], None] | None = None) -> None:
     """Read questions until /quit or end of input and print the replies; ``log_turn`` logs each turn."""
@@ -86,7 +111,7 @@ async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO 
     print(WELCOME, file=out)
     while True:
         try:
-            text = (await asyncio.to_thread(read)).strip()
+            text = (await read_line(read)).strip()
         except (EOFError, KeyboardInterrupt):
             print(file=out)
             return

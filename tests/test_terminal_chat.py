@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 
 import httpx
 
@@ -67,3 +69,33 @@ async def test_turns_are_logged_like_telegram_turns(cases_db) -> None:
     assert rows == [("terminal", "三方协议", "clarify", None, "ask_dispatch"),
                     ("terminal", '/choose_faq{"faq_id":"dispatch.x"}', "faq", "dispatch.x", None),
                     ("terminal", "boom", "error", None, None)]
+
+
+def test_ctrl_c_ends_the_chat_while_it_waits_for_input() -> None:
+    """Ctrl-C while input() is blocked ends the chat at once (so `gradbot run` stops its servers)."""
+    release = threading.Event()
+
+    def blocked_input() -> str:  # input() waiting for a line that never comes
+        release.wait()
+        return "/quit"
+
+    async def main() -> None:
+        client = RasaClient("http://rasa.test", 2.0, transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])))
+        asyncio.get_running_loop().create_task(chat(client, read=blocked_input, out=io.StringIO()))
+        await asyncio.sleep(0.2)
+        raise KeyboardInterrupt  # what Ctrl-C does inside asyncio.run
+
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(10)
+    release.set()
+    assert not runner.is_alive(), "the chat still waits for input after Ctrl-C"
+    assert isinstance(outcome[0], KeyboardInterrupt)
