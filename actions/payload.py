@@ -49,7 +49,8 @@ def latest_typed_text(tracker: Tracker) -> str:
             text = str(event.get("text") or "")
             if text and not text.startswith("/"):
                 return text
-    return ""
+    text = latest_text(tracker)
+    return "" if text.startswith("/") else text
 
 
 def wants_english(tracker: Tracker) -> bool:
