@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payload import in_private_chat, latest_text, send_payload, utter, wants_english
+from actions.payload import in_private_chat, latest_text, latest_typed_text, send_payload, utter, wants_english
 from gradbot.logsetup import mask_name, mask_student_id, redact
 
 log = logging.getLogger(__name__)
@@ -179,13 +179,7 @@ class ActionUnbind(Action):
 
 def _question_for_staff(tracker: Tracker) -> str:
     """The student's latest real message (not a /command) for the staff to read."""
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            text = str(event.get("text") or "")
-            if text and not text.startswith("/"):
-                return text
-    text = latest_text(tracker)
-    return "" if text.startswith("/") else text
+    return latest_typed_text(tracker)
 
 
 class ActionHandoff(Action):

@@ -42,12 +42,28 @@ def utter(dispatcher: CollectingDispatcher, english: bool, name: str, **values: 
     dispatcher.utter_message(response=f"utter_{name}_en" if english else f"utter_{name}", **values)
 
 
+def latest_typed_text(tracker: Tracker) -> str:
+    """The latest user text that is not a button payload or command (``/choose_faq{…}``), or ''."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            text = str(event.get("text") or "")
+            if text and not text.startswith("/"):
+                return text
+    text = latest_text(tracker)
+    return "" if text.startswith("/") else text
+
+
 def wants_english(tracker: Tracker) -> bool:
-    """True when the student wrote in English (a binding code alone is not English)."""
+    """True when the student wrote in English (a binding code alone is not English).
+
+    A button press or command keeps the language of the student's latest typed message, so
+    an English student who picks an English button gets the English answer."""
     from gradbot.cases.binding import remove_codes
 
     text = latest_text(tracker)
-    return not text.startswith("/") and is_mostly_english(remove_codes(text))
+    if text.startswith("/"):
+        text = latest_typed_text(tracker)
+    return bool(text) and is_mostly_english(remove_codes(text))
 
 
 def send_payload(

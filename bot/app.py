@@ -265,7 +265,7 @@ def _run(application: Application, settings: Settings, stop_signals: Optional[tu
 def _stop_signals() -> tuple:
     import signal
 
-    return (signal.SIGINT, signal.SIGTERM)
+    return (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal of `gradbot run` was closed
 
 
 @asynccontextmanager

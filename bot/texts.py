@@ -21,9 +21,10 @@ HELP = (
     "• /bind 绑定学号（需要就业创业中心发给你的绑定码）\n"
     "• /unbind 解除绑定\n"
     "• /human 联系人工老师\n"
+    "• /settings 推送设置（提醒、进度通知、语言）；/mute 不再接收提醒\n"
     "• /help 显示本帮助\n\n"
     "What I can do: type your question, or use /status (my case), /bind CODE (link your student ID), "
-    "/unbind, /human (talk to staff), /help."
+    "/unbind, /human (talk to staff), /settings (notifications), /mute (no reminders), /help."
 )
 
 NON_TEXT = "请输入文字问题 / Please type your question as text."

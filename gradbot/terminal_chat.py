@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import uuid
 from typing import Any, Callable, TextIO
 
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.texts import TOO_LONG_NOTE
 
 MAX_INPUT_CHARS = 1000
 WELCOME = ("就业创业中心助手（终端聊天）。输入问题，回车发送；输入按钮前的数字选择；/quit 退出。\n"
@@ -77,6 +79,30 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     return "\n".join(lines), payloads
 
 
+async def read_line(read: Callable[[], str]) -> str:
+    """``read()`` in a daemon thread: Ctrl-C ends the chat at once instead of waiting for a
+    blocked ``input()`` (asyncio's default executor is joined on exit; a daemon thread is not)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result or "")
+
+    def worker() -> None:
+        try:
+            result, error = read(), None
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the chat loop
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the chat has ended and its loop is closed
+
+    threading.Thread(target=worker, name="terminal-chat-input", daemon=True).start()
+    return await future
+
+
 async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO = sys.stdout,
                log_turn: Callable[[str, str, dict[str, Any], str | None], None] | None = None) -> None:
     """Read questions until /quit or end of input and print the replies; ``log_turn`` logs each turn."""
@@ -85,7 +111,7 @@ async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO 
     print(WELCOME, file=out)
     while True:
         try:
-            text = (await asyncio.to_thread(read)).strip()
+            text = (await read_line(read)).strip()
         except (EOFError, KeyboardInterrupt):
             print(file=out)
             return
@@ -97,7 +123,7 @@ async def chat(client: RasaClient, read: Callable[[], str] = input, out: TextIO 
             text = payloads[int(text) - 1]
         elif len(text) > MAX_INPUT_CHARS:
             text = text[:MAX_INPUT_CHARS]
-            print(f"（消息过长，只处理前 {MAX_INPUT_CHARS} 个字符）", file=out)
+            print(TOO_LONG_NOTE.format(limit=MAX_INPUT_CHARS), file=out)
         try:
             messages = await client.send(sender, text)
         except RasaUnavailable:

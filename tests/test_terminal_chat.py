@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 
 import httpx
 
@@ -35,7 +37,8 @@ async def test_chat_sends_button_payload_for_a_number_and_survives_rasa_errors()
     await chat(client, read=lambda: next(inputs), out=out)
     await client.aclose()
     assert sent[:3] == ["你好", "/choose", "boom"] and len(sent[3]) == 1000
-    assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue() and "消息过长" in out.getvalue()
+    assert "re:你好" in out.getvalue() and "系统繁忙" in out.getvalue()
+    assert "你的消息太长" in out.getvalue() and "Your message was long" in out.getvalue()  # both languages, as on Telegram
 
 
 async def test_turns_are_logged_like_telegram_turns(cases_db) -> None:
@@ -66,3 +69,33 @@ async def test_turns_are_logged_like_telegram_turns(cases_db) -> None:
     assert rows == [("terminal", "三方协议", "clarify", None, "ask_dispatch"),
                     ("terminal", '/choose_faq{"faq_id":"dispatch.x"}', "faq", "dispatch.x", None),
                     ("terminal", "boom", "error", None, None)]
+
+
+def test_ctrl_c_ends_the_chat_while_it_waits_for_input() -> None:
+    """Ctrl-C while input() is blocked ends the chat at once (so `gradbot run` stops its servers)."""
+    release = threading.Event()
+
+    def blocked_input() -> str:  # input() waiting for a line that never comes
+        release.wait()
+        return "/quit"
+
+    async def main() -> None:
+        client = RasaClient("http://rasa.test", 2.0, transport=httpx.MockTransport(lambda r: httpx.Response(200, json=[])))
+        asyncio.get_running_loop().create_task(chat(client, read=blocked_input, out=io.StringIO()))
+        await asyncio.sleep(0.2)
+        raise KeyboardInterrupt  # what Ctrl-C does inside asyncio.run
+
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(10)
+    release.set()
+    assert not runner.is_alive(), "the chat still waits for input after Ctrl-C"
+    assert isinstance(outcome[0], KeyboardInterrupt)

@@ -19,7 +19,7 @@ from gradbot import outbox
 from gradbot.campaigns import audience as audience_module
 from gradbot.campaigns import message
 from gradbot.campaigns.definition import Campaign
-from gradbot.campaigns.schedule import QuietHours, beijing_to_utc, first_send_time
+from gradbot.campaigns.schedule import QuietHours, beijing_to_utc, first_send_time, utc_to_beijing
 from gradbot.cases.catalog import Catalog
 from gradbot.db.models import Campaign as CampaignRow
 from gradbot.db.models import CampaignRecipient
@@ -55,7 +55,7 @@ def campaign_row(session: Session, campaign: Campaign, now_utc: dt.datetime) -> 
         session.flush()
     elif row.fingerprint != campaign.fingerprint():
         raise CampaignChanged(
-            f"campaign '{campaign.name}' was queued on {row.created_at:%Y-%m-%d %H:%M} UTC with different content; "
+            f"campaign '{campaign.name}' was queued on {utc_to_beijing(row.created_at):%Y-%m-%d %H:%M} Beijing time with different content; "
             "students already queued would keep the old text. Give the changed campaign a new name. "
             f"（名为“{campaign.name}”的提醒已按旧内容排队，修改后请换一个 name 再发送。）")
     return row

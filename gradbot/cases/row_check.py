@@ -7,6 +7,7 @@ unknown and the row carries a warning."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -80,7 +81,7 @@ def parse_datetime(value: object) -> datetime | None:
 
 def check_row(number: int, raw: dict[str, object], catalog: Catalog, now: datetime) -> Row | Rejected:
     """Validate and normalise one row."""
-    student_id = _text(raw.get("student_id"))
+    student_id = unicodedata.normalize("NFKC", _text(raw.get("student_id")))  # full-width digits (２１９…) from an IME
     if not student_id:
         return Rejected(number, "缺少学号")
     warnings: list[str] = []

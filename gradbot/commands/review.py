@@ -68,7 +68,9 @@ def _decide(policies: Path, group, action: str, entry_id: str | None, topic: str
                 print(f"已加入 {entry_id} 的 questions（{done.file}）：{'、'.join(done.added)}；几秒后生效 / added, live in seconds", file=out)
             for text, owner in done.elsewhere:
                 print(f"  未加入“{text}”：它已在条目 {owner} 里 / already under {owner}", file=out)
-            if not done.added and not done.elsewhere:
+            if done.no_words:
+                print(f"  未加入“{'、'.join(done.no_words)}”：只有标点或表情，不是问题 / not a question (no words)", file=out)
+            if not done.added and not done.elsewhere and not done.no_words:
                 print("这些问法已经都在该条目里 / already there", file=out)
         elif action == "draft":
             draft_id = to_draft(policies, group, topic)

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import signal
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,15 @@ def _terminal_chat(rasa_url: str, timeout_s: float) -> None:
         finally:
             await client.aclose()
 
-    asyncio.run(main())
+    # closing the terminal (SIGHUP) or `kill` (SIGTERM) stops the chat like Ctrl-C, so the
+    # servers `gradbot run` started (in their own sessions) are stopped, not left running
+    stop_signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {s: signal.signal(s, signal.default_int_handler) for s in stop_signals}
+    try:
+        asyncio.run(main())
+    finally:
+        for stop_signal, handler in previous.items():
+            signal.signal(stop_signal, handler)
 
 
 def run_assistant(args: argparse.Namespace) -> int:

@@ -132,7 +132,9 @@ def check_directory(directory: Path, stale_days: int = 180, with_model: bool = F
     from gradbot.reporting.dismissed import parse_dismissed
 
     kb, problems = load_directory(Path(directory))
-    drafts = parse_drafts_file(Path(directory), known_topics=set(kb.topics))  # checked, never served
+    # a topic file with an error of its own is still a topic a draft may name
+    known_topics = set(kb.topics) | {path.stem for path in topic_files(Path(directory))}
+    drafts = parse_drafts_file(Path(directory), known_topics=known_topics)  # checked, never served
     problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
     problems += office_hours_problems(Path(directory))
     problems += passed_deadlines(kb)

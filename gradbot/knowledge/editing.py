@@ -35,6 +35,7 @@ class AddedQuestions:
     added: list[str] = field(default_factory=list)
     already_there: list[str] = field(default_factory=list)  # in this entry already
     elsewhere: list[tuple[str, str]] = field(default_factory=list)  # (phrasing, the other entry's id): left out
+    no_words: list[str] = field(default_factory=list)  # only punctuation or emoji ("?", "👍"): left out
 
 
 def same_question(text: str) -> str:
@@ -80,7 +81,8 @@ def _insert(text: str, path: Path, entry_id: str, questions: list[str]) -> str:
 
 
 def add_questions(policies_dir: Path, entry_id: str, questions: list[str]) -> AddedQuestions:
-    """Add ``questions`` to entry ``entry_id``; phrasings already there or under another entry are left out.
+    """Add ``questions`` to entry ``entry_id``; phrasings already there, under another entry, or
+    without a letter, digit or Chinese character are left out.
 
     Raises :class:`EditError` when nothing could be written (unknown entry, a list staff
     wrote in another style, an edit that would add an error, a file changed meanwhile).
@@ -95,6 +97,9 @@ def add_questions(policies_dir: Path, entry_id: str, questions: list[str]) -> Ad
         owners = entry_questions(kb)
         wanted: list[str] = []
         for question in dict.fromkeys(" ".join(q.split()) for q in questions if q.strip()):
+            if not any(ch.isalnum() for ch in question):  # "?" would make every "?" this entry's question
+                result.no_words.append(question)
+                continue
             owner = owners.get(same_question(question))
             if owner == entry_id or same_question(question) in {same_question(w) for w in wanted}:
                 result.already_there.append(question)

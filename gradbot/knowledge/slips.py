@@ -6,7 +6,7 @@ at all: a list line indented one space too far is silently glued to the line abo
 
 - a field or list line indented one space too far or too little (any indentation that
   matches no field above it);
-- a field name followed by a full-width colon ``：`` instead of ``: ``.
+- a field name followed by a full-width colon ``：`` instead of ``: `` (also ``- id：…``).
 
 :func:`continuation_hint` explains a text line that lost its indentation (a line of
 ``answer: |`` written at the left margin), and :func:`entry_above` names the entry a line
@@ -23,7 +23,7 @@ from gradbot.knowledge.schema import CONTACT_FIELDS, OPTIONAL_ENTRY_FIELDS, REQU
 _KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?$")
 _FULL_WIDTH_KEY = re.compile(r"(?P<key>[A-Za-z_][\w-]*)[ \t]*：")
 _BLOCK_SCALAR = re.compile(r"^[|>][-+0-9]*\s*(#.*)?$")
-_ENTRY_ID = re.compile(r"^\s*(?:-\s+)?id\s*:\s*(?P<id>\S+)")
+_ENTRY_ID = re.compile(r"^\s*(?:-\s+)?id\s*[:：]\s*(?P<id>\S+)")
 _SETTINGS_KEY = re.compile(r"^  (?P<key>[A-Za-z_][\w-]*)\s*:\s*(#.*)?$")
 _FIRST_WORD = re.compile(r"^\s*(?:-\s+)?(?P<word>[A-Za-z_][\w-]*)")
 # field names of the three kinds of file: a line starting with one of them is a field that lost its ':'
@@ -48,6 +48,7 @@ class _Line:
     key: str = ""
     value: str = ""
     content_indent: int = 0  # for "- key: value" items: where the key starts
+    full_width: bool = False  # "- key：value": a list item whose field name has a full-width colon
 
 
 def _classify(number: int, raw: str) -> _Line | None:
@@ -63,6 +64,9 @@ def _classify(number: int, raw: str) -> _Line | None:
         match = _KEY.match(rest)
         if match:
             return _Line(number, indent, "item", match["key"], (match["value"] or "").strip(), content_indent)
+        match = _FULL_WIDTH_KEY.match(rest)
+        if match and match["key"] in FIELD_NAMES:  # "- id：…" (a question such as "- QQ：…" is text)
+            return _Line(number, indent, "item", match["key"], rest[match.end():].strip(), content_indent, full_width=True)
         return _Line(number, indent, "item", value=rest.strip() or "", content_indent=0)
     match = _KEY.match(body)
     if match:
@@ -119,7 +123,7 @@ def layout_slips(text: str) -> list[Slip]:
             if line.content_indent:
                 line.content_indent -= difference
             indent = nearest
-        elif line.kind == "full_width":
+        elif line.kind == "full_width" or line.full_width:
             slips.append(Slip(number, f"'{line.key}' is followed by a full-width colon '：'; write '{line.key}: ' "
                                       "(an English colon and a space)"))
         for level in [level for level in levels if level > indent]:
@@ -135,7 +139,7 @@ def layout_slips(text: str) -> list[Slip]:
             continue
         else:
             key_indent, value = indent, line.value
-        if line.kind == "full_width":
+        if line.kind == "full_width" or line.full_width:
             continue
         if _opens_block(value):
             child_of = key_indent

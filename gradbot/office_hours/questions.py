@@ -138,6 +138,8 @@ def _day_sentence(hours: OfficeHours, date: dt.date, now: dt.datetime, english: 
     today = now.date()
     info = hours.day(date)
     label = day_label(date, today, english)
+    if english:  # the label starts the sentence: "Tomorrow (Sat 28 Nov) is …"
+        label = label[:1].upper() + label[1:]
     after = hours.next_opening(dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), BEIJING))
     back = ""
     if after is not None:

@@ -281,7 +281,8 @@ def _groups(messages: list[LoggedMessage], kb: KnowledgeBase) -> list[QuestionGr
             if key not in seen and len(examples) < MAX_EXAMPLES:
                 seen.add(key)
                 examples.append(text)
-        nearest = matcher.rank(representative, limit=1) if matcher else []
+        # a similarity of 0 is no nearest entry ("?", "👍"): `gradbot review`'s [a] must not add them to one
+        nearest = [n for n in matcher.rank(representative, limit=1) if n.score > 0] if matcher else []
         asked: dict[str, list[str]] = {}
         for m in members:
             asked.setdefault(question_key(m.text), []).append(m.text)

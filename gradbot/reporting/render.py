@@ -25,6 +25,7 @@ MAX_GROUPS_SHOWN = 40
 MAX_PHRASINGS_SHOWN = 12
 MAX_THREADS_SHOWN = 30
 MAX_PICK_ROWS = 20
+MAX_TEXT_SHOWN = 200  # a student's message longer than this is cut on the page (the CSV keeps it whole)
 STYLE = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif;
   margin:2em auto;max-width:1000px;padding:0 1em;color:#222;line-height:1.5}
@@ -50,6 +51,14 @@ code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _said(text: str) -> str:
+    """A student's message, escaped, cut after :data:`MAX_TEXT_SHOWN` characters (a pasted essay
+    must not fill the page)."""
+    if len(text) <= MAX_TEXT_SHOWN:
+        return _e(text)
+    return _e(text[:MAX_TEXT_SHOWN]) + f'…<span class="muted">（共 {len(text)} 字）</span>'
 
 
 def _percent(value: float | None) -> str:
@@ -152,7 +161,7 @@ def _groups(report: Report, csv_name: str | None) -> str:
              f"或标为“不归我们管”（以后不再出现）。{decided}</p>"]
     for group in report.groups[:MAX_GROUPS_SHOWN]:
         shown = group.phrasings[:MAX_PHRASINGS_SHOWN]
-        phrasings = "".join(f"<li>{_e(text)} <span class=\"muted\">（{times} 次）</span></li>" for text, times in shown)
+        phrasings = "".join(f"<li>{_said(text)} <span class=\"muted\">（{times} 次）</span></li>" for text, times in shown)
         hidden = len(group.phrasings) - len(shown)
         if group.nearest_entry is not None:
             nearest = (f"最接近的现有条目：{_e(group.nearest_entry.title)}（<code>{_e(group.nearest_entry.id)}</code>，"
@@ -167,7 +176,7 @@ def _groups(report: Report, csv_name: str | None) -> str:
         parts.append(
             f'<div class="group"><h3>第 {group.id} 组：{group.size} 条 · {group.sessions} 个对话'
             f'<span class="muted">（未能回答 {group.fallbacks}，回答被点 👎 没用 {group.thumbs_down}）</span></h3>'
-            f"<div>代表问题：<strong>{_e(group.representative)}</strong></div>"
+            f"<div>代表问题：<strong>{_said(group.representative)}</strong></div>"
             f"<div>学生的问法（{len(group.phrasings)} 种）：</div><ul>{phrasings}</ul>"
             + (f'<div class="muted">另有 {hidden} 种问法（见 CSV 或 gradbot review）</div>' if hidden > 0 else "")
             + disliked
@@ -190,14 +199,14 @@ def _clarifications(report: Report) -> str:
     pressed = sum(len(v) for v in picked.values())
     rows = "".join(
         f'<tr><td>{_e(report.entry_titles.get(faq_id, faq_id))}<br><code>{_e(faq_id)}</code></td><td class="num">{len(texts)}</td>'
-        f"<td>{'、'.join(_e(t) for t in list(dict.fromkeys(texts))[:5])}</td></tr>"
+        f"<td>{'、'.join(_said(t) for t in list(dict.fromkeys(texts))[:5])}</td></tr>"
         for faq_id, texts in sorted(picked.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_PICK_ROWS])
     more = (f'<p class="muted">另有 {len(picked) - MAX_PICK_ROWS} 个条目各被点选的次数较少，未列出。</p>'
             if len(picked) > MAX_PICK_ROWS else "")
     table = ("<table><tr><th>学生点选的条目</th><th>次数</th><th>学生原来的问法（可考虑加到该条目的 questions）</th></tr>"
              + rows + "</table>" + more) if rows else ""
     others = (f"<p>没有点按钮（改问别的或离开）的 {len(unpicked)} 次，原问题："
-              + "、".join(_e(t) for t in list(dict.fromkeys(unpicked))[:10]) + "</p>") if unpicked else ""
+              + "、".join(_said(t) for t in list(dict.fromkeys(unpicked))[:10]) + "</p>") if unpicked else ""
     return (f"<p>助手反问确认 {len(items)} 次，其中学生点了按钮 {pressed} 次（{_percent(pressed / len(items))}）。</p>"
             + table + others)
 
@@ -210,7 +219,7 @@ def _handoff_threads(report: Report) -> str:
     for thread in threads[:MAX_THREADS_SHOWN]:
         before = "".join(f"<li>{m.created_at:%H:%M} {_thread_line(report, m)}</li>" for m in thread.before)
         parts.append(f'<div class="thread"><div>{thread.message.created_at:%m-%d %H:%M} 转人工'
-                     f'（“{_e(thread.message.text)}”）</div>'
+                     f'（“{_said(thread.message.text)}”）</div>'
                      + (f"<ul>{before}</ul>" if before else '<div class="muted">之前没有提问，一开始就要求转人工</div>') + "</div>")
     if len(threads) > MAX_THREADS_SHOWN:
         parts.append(f'<p class="muted">另有 {len(threads) - MAX_THREADS_SHOWN} 次未列出。</p>')
@@ -224,8 +233,8 @@ def _thread_line(report: Report, message: LoggedMessage) -> str:
         return f'<span class="muted">点选按钮：</span>{_e(report.entry_titles.get(picked, picked))}' + _feedback_mark(message)
     if message.outcome == "faq" and message.faq_id:
         answered = report.entry_titles.get(message.faq_id, message.faq_id)
-        return f'{_e(message.text)} <span class="muted">（已回答：{_e(answered)}）</span>' + _feedback_mark(message)
-    return f'{_e(message.text)} <span class="muted">（{_e(OUTCOME_LABELS.get(message.outcome or "", "其他"))}）</span>'
+        return f'{_said(message.text)} <span class="muted">（已回答：{_e(answered)}）</span>' + _feedback_mark(message)
+    return f'{_said(message.text)} <span class="muted">（{_e(OUTCOME_LABELS.get(message.outcome or "", "其他"))}）</span>'
 
 
 def _feedback_mark(message: LoggedMessage) -> str:

@@ -1,5 +1,5 @@
 """Wiring: webhook mode (real Update JSON, secret token), polling set-up, and ``python -m bot``
-stopping cleanly on SIGTERM."""
+stopping cleanly on SIGTERM and SIGHUP."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ def test_build_application_requires_a_token(settings):
         build_application(with_changes(settings, telegram_token=""))
 
 
-async def test_python_m_bot_runs_and_stops_on_sigterm(api, rasa, settings, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
+async def test_python_m_bot_runs_and_stops_on_sigterm(api, rasa, settings, tmp_path, stop_signal):
     env = dict(
         os.environ,
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -110,7 +111,7 @@ async def test_python_m_bot_runs_and_stops_on_sigterm(api, rasa, settings, tmp_p
         await api.inject(text_update(504, "三方协议盖章"))
         await api.wait_sent(504, 1, timeout=5)
         started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)  # SIGHUP: the terminal was closed; `gradbot run` must still stop its servers
         output, _ = await asyncio.wait_for(process.communicate(), 8)
         assert process.returncode == 0, output.decode(errors="replace")[-2000:]
         assert time.monotonic() - started < 8

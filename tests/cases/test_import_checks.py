@@ -134,6 +134,8 @@ def test_student_id_pattern_per_level():
     assert isinstance(refused, Rejected) and "不符合硕士生学号格式" in refused.reason
     assert not isinstance(_check("31220000001", ""), Rejected)  # level unknown, no default: any level's format
     assert "10 位数字" in _check("219100000l", "本科").reason
+    full_width = _check("２１９１０００００７", "本科")  # typed with a Chinese input method
+    assert not isinstance(full_width, Rejected) and full_width.student_id == "2191000007"
 
 
 def test_a_bad_pattern_is_named_by_kb_check_with_line(tmp_path):

@@ -88,3 +88,11 @@ def test_drafts_are_never_served(tmp_path):
     assert kb.entries == {} and not [p for p in problems if p.file.endswith("_drafts.yml")]
     assert yaml.safe_load(drafts_path(tmp_path).read_text(encoding="utf-8"))["drafts"][0]["answer"].strip() == "草稿回答"
     assert parse_drafts_file(tmp_path).ok
+
+
+def test_a_draft_of_a_topic_whose_file_has_an_error_is_not_warned_about(tmp_path):
+    (tmp_path / "general.yml").write_text("topic: general\ntopic_name： 综合\nentries: []\n", encoding="utf-8")  # full-width colon
+    add_draft(tmp_path, topic="general", questions=["校园卡丢了"], answer="a", origin="test")
+    problems = [str(p) for p in check_directory(tmp_path).problems]
+    assert any("general.yml:2:" in p and "full-width colon" in p for p in problems)
+    assert not any("not a topic file" in p for p in problems), problems

@@ -52,3 +52,12 @@ def test_an_unknown_entry_or_a_flow_list_is_refused_and_nothing_is_written(polic
     with pytest.raises(EditError, match="请手工添加"):
         add_questions(policies, first_id, ["新问法"])
     assert path.read_text(encoding="utf-8") == flow
+
+
+def test_punctuation_or_emoji_alone_is_not_added(policies):
+    kb, _ = load_directory(policies)
+    entry = next(iter(kb.entries.values()))
+    before = entry.file.read_text(encoding="utf-8")
+    done = add_questions(policies, entry.id, ["?", "👍", "。。。"])
+    assert done.added == [] and done.no_words == ["?", "👍", "。。。"]
+    assert entry.file.read_text(encoding="utf-8") == before

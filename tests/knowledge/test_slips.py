@@ -106,3 +106,15 @@ def test_text_continuing_a_value_with_a_full_width_colon_is_fine():
     text = RECRUIT.replace("    answer: 请看就业网的招聘日历。\n", "    answer: 请看就业网的招聘日历。\n      Note：以通知为准。\n")
     assert yaml.safe_load(text)["entries"][0]["answer"].endswith("Note：以通知为准。")
     assert layout_slips(text) == []
+
+
+def test_full_width_colon_after_a_list_items_field_name():
+    text = DISPATCH.replace("  - id: dispatch.archive_transfer", "  - id：dispatch.archive_transfer")
+    (slip,) = layout_slips(text)  # not "wrong indentation" on every field of the entry
+    assert slip.line == _line_of(text, "- id：") and "full-width colon" in slip.message and "'id: '" in slip.message
+    assert entry_above(text, slip.line) == "dispatch.archive_transfer"
+
+
+def test_question_with_a_full_width_colon_is_fine():
+    text = DISPATCH.replace("      - 毕业后档案怎么转", "      - QQ：毕业后档案怎么转")
+    assert layout_slips(text) == []

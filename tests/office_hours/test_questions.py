@@ -123,3 +123,10 @@ def test_now(hours: OfficeHours) -> None:
     assert today == ("今天 11月27日（周五）是工作日，办公时间：8:00–12:00、14:30–17:30。现在（12:30）不在办公时间，"
                      "今天14:30再开门。\n"
                      "办公时间（北京时间）：周一至周五 8:00–12:00、14:30–17:30；法定节假日休息，调休上班日照常办公")
+
+
+def test_english_sentence_about_today_or_tomorrow_starts_with_a_capital(hours: OfficeHours) -> None:
+    friday_evening = at(2026, 11, 27, 20, 5)
+    answer = office_hours_answer("Are you open on Saturday?", friday_evening, hours, english=True)
+    assert answer.startswith("Tomorrow (Sat 28 Nov) is a weekend day: the office is closed. Next working day: Mon 30 Nov 8:00.")
+    assert office_hours_answer("are you open today", friday_evening, hours, english=True).startswith("Today (Fri 27 Nov) is a working day")

@@ -160,3 +160,11 @@ def test_a_thumbs_down_from_another_entry_stays_open_in_review(tmp_path):
     pending, done = review_groups(report, load_decisions(tmp_path, kb))
     assert [t for g in pending for t in g.questions] == [first.questions[0]]
     assert [t for g in done for t, _ in g.decided] == [second.questions[0]]
+
+
+def test_a_question_sharing_nothing_with_the_knowledge_base_has_no_nearest_entry():
+    kb = project_kb()
+    messages = [message(1, "?", datetime(2026, 11, 21, 9, 0), "fallback"),
+                message(2, "😀", datetime(2026, 11, 21, 9, 1), "fallback", session="b")]
+    report = build_report(messages, PERIOD, kb)
+    assert report.groups and all(g.nearest_entry is None for g in report.groups)

@@ -92,3 +92,17 @@ def test_page_shows_what_to_fix_and_what_students_did():
     assert "转人工之前学生问了什么" in page and page.count('class="thread"') == min(len(report.handoffs), 30)
     for english in ("messages", "answered (faq)", "date (Beijing)", "hour of day"):
         assert english not in page  # the page reads as one language
+
+
+def test_a_pasted_long_message_is_cut_on_the_page():
+    kb = project_kb()
+    entry = next(iter(kb.entries.values()))
+    long_text = ("三方协议在哪里盖章？我想问一下" * 100)[:1000]
+    messages = [
+        message(1, long_text, datetime(2026, 11, 21, 9, 0), "faq", entry.id),
+        message(2, "/human", datetime(2026, 11, 21, 9, 1), "handoff"),
+        message(3, "宿舍" + "几点关门" * 300, datetime(2026, 11, 22, 21, 0), "fallback", session="b"),
+    ]
+    page = render_html(build_report(messages, PERIOD, kb), generated_at=datetime(2026, 11, 27, 8, 0))
+    assert "转人工之前学生问了什么" in page and "（共 1000 字）" in page and "（共 1202 字）" in page
+    assert long_text not in page and long_text[:200] in page
