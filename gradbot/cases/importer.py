@@ -152,6 +152,8 @@ def plan_import(session: Session, table: Table, source: str = "", catalog: Catal
     for row in valid:
         _plan_student(plan, students.get(row.student_id), row)
         existing = cases.get((row.student_id, row.case_type))
+        if row.note is None:  # no 备注 column: keep the note staff entered before (e.g. a tracking number)
+            row.note = (existing.note or "") if existing is not None else ""
         if existing is None:
             plan.planned.append(PlannedRow(row, "new"))
             continue

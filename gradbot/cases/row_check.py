@@ -30,7 +30,7 @@ class Row:
     student_id: str
     case_type: str
     status: str
-    note: str
+    note: str | None  # None: the sheet has no 备注 column (the stored note is kept)
     updated_at: datetime
     has_updated_at: bool
     name: str = ""
@@ -118,7 +118,7 @@ def check_row(number: int, raw: dict[str, object], catalog: Catalog, now: dateti
             return Rejected(number, f"{HEADER_NAMES[key][0]}超过 {limit} 个字符", student_id)
     return Row(
         row=number, student_id=student_id, case_type=case_type.key, status=status.name,
-        note=_text(raw.get("note")), updated_at=updated_at or now, has_updated_at=updated_at is not None,
+        note=_text(raw.get("note")) if "note" in raw else None, updated_at=updated_at or now, has_updated_at=updated_at is not None,
         name=values["name"], level=level, college=values["college"], office=values["office"], warnings=warnings,
     )
 

@@ -197,3 +197,23 @@ def test_failure_midway_leaves_database_unchanged(db_url, tmp_path, monkeypatch)
         import_sheet(write_csv(tmp_path / "2.csv", ZH_HEADER, changed), apply=True, url=db_url)
     assert count(db_url, Case) == 1 and count(db_url, Student) == 1 and count(db_url, CaseHistory) == 1
     assert case_of(db_url, "2191000001", "dispatch").status == "学院已审核"
+
+
+def test_a_sheet_without_a_note_column_keeps_the_stored_notes(db_url, tmp_path):
+    """A status-only sheet must not erase a note staff entered before (e.g. a tracking number)."""
+    import_sheet(write_csv(tmp_path / "first.csv", ZH_HEADER, GOOD_ROWS), apply=True, url=db_url)
+    header = ["学号", "事项", "状态", "更新时间"]
+    later = write_csv(tmp_path / "later.csv", header, [
+        ["2191000003", "出国登记", "已提交", "2026-05-20"],
+        ["2191000002", "签约派遣", "待提交", "2026-05-20"],  # same status, no note column: unchanged
+        ["2191000009", "签约派遣", "待提交", "2026-05-20"],  # a new case: no note
+    ])
+    preview = import_sheet(later, url=db_url)
+    changed = {p.row.student_id: p for p in preview.plan.planned if p.action == "changed"}
+    assert set(changed) == {"2191000003"} and "备注" not in changed["2191000003"].changes
+    assert [p.row.student_id for p in preview.plan.planned if p.action == "unchanged"] == ["2191000002"]
+    import_sheet(later, apply=True, url=db_url)
+    abroad = case_of(db_url, "2191000003", "abroad_registration")
+    assert (abroad.status, abroad.note) == ("已提交", "录取通知书不清晰，请重新上传")
+    assert case_of(db_url, "2191000002", "dispatch").note == "缺用人单位盖章"
+    assert not case_of(db_url, "2191000009", "dispatch").note
