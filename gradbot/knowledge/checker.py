@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Iterator
 
 from gradbot.knowledge.deadlines import passed_deadlines
-from gradbot.knowledge.loader import load_directory, topic_files
+from gradbot.knowledge.formatting import is_placeholder
+from gradbot.knowledge.loader import CONTACTS_FILE, load_directory, topic_files
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase, Problem
 from gradbot.office_hours.checks import office_hours_problems
@@ -126,6 +128,26 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
+def placeholder_contacts(directory: Path) -> list[Problem]:
+    """Warnings for values of ``_contacts.yml`` still reading "待确认（请管理员填写）" (left out of answers)."""
+    path = Path(directory) / CONTACTS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []  # unreadable: the loader reports it
+    problems, key = [], ""
+    for number, line in enumerate(lines, start=1):
+        stripped = line.split("#", 1)[0]
+        found = re.match(r"^  ([A-Za-z0-9_]+):\s*$", stripped)
+        if found:
+            key = found.group(1)
+        elif is_placeholder(stripped):
+            field_name = stripped.strip().split(":", 1)[0]
+            problems.append(Problem(str(path), number, f"contact '{key}': {field_name} is not filled in yet "
+                                    "(students are not shown it until it is)", severity="warning"))
+    return problems
+
+
 def check_directory(directory: Path, stale_days: int = 180, with_model: bool = False) -> CheckReport:
     """Every problem of a policies directory."""
     from gradbot.knowledge.drafts import parse_drafts_file
@@ -137,7 +159,7 @@ def check_directory(directory: Path, stale_days: int = 180, with_model: bool = F
     drafts = parse_drafts_file(Path(directory), known_topics=known_topics)  # checked, never served
     problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
     problems += office_hours_problems(Path(directory))
-    problems += passed_deadlines(kb)
+    problems += passed_deadlines(kb) + placeholder_contacts(Path(directory))
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

@@ -5,16 +5,23 @@ from __future__ import annotations
 from gradbot.knowledge.schema import Contact, Entry, KnowledgeBase
 from gradbot.office_hours.hours import describe_contact_hours
 
+PLACEHOLDER_MARK = "请管理员填写"  # in a value of _contacts.yml: not filled in yet, never shown to students
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a contact value is the "待确认（请管理员填写）" placeholder rather than real data."""
+    return PLACEHOLDER_MARK in value
+
 
 def contact_line(contact: Contact, english: bool = False, full: bool = False) -> str:
-    """Office name, room and phone on one line; ``full`` adds the hours and, below, the note."""
+    """Office name, room and phone on one line (placeholders left out); ``full`` adds the hours and, below, the note."""
     name = (contact.name_en or contact.name) if english else contact.name
     parts = [name]
-    if contact.room and contact.room not in name:
+    if contact.room and contact.room not in name and not is_placeholder(contact.room):
         numbered = contact.room.isalnum() and contact.room.isascii()  # "205", not "各学院办公室"
         parts.append((f"Room {contact.room}" if numbered else contact.room) if english else
                      (f"{contact.room}室" if numbered else contact.room))
-    if contact.phone:
+    if contact.phone and not is_placeholder(contact.phone):
         parts.append(f"Tel: {contact.phone}" if english else f"电话：{contact.phone}")
     hours = describe_contact_hours(contact, english)
     if full and hours:

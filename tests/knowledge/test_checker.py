@@ -117,3 +117,14 @@ def test_case_types_and_contacts_problems_are_in_the_report(policies):
     report = check_directory(policies, stale_days=100_000)
     where = {(p.file.rsplit("/", 1)[-1], p.line) for p in report.problems if p.severity == "error"}
     assert ("_contacts.yml", 2) in where and any(name == "_case_types.yml" and line >= 15 for name, line in where)
+
+
+def test_contact_placeholders_are_warned_with_their_line(policies):
+    from kb_samples import CONTACTS
+
+    (policies / "_contacts.yml").write_text(CONTACTS + "    phone: 待确认（请管理员填写）  # TODO\n", encoding="utf-8")
+    report = check_directory(policies, stale_days=100_000)
+    placeholders = [p for p in report.problems if "not filled in" in p.message]
+    assert [(p.line, p.severity) for p in placeholders] == [(8, "warning")]
+    assert "market_office" in placeholders[0].message and "phone" in placeholders[0].message
+    assert report.error_count == 0
