@@ -31,6 +31,7 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+@lru_cache(maxsize=65536)  # the matcher normalises the same entry phrases for every question
 def normalize(text: str) -> str:
     """Simplified, half-width (NFKC), lower-cased text with collapsed whitespace."""
     text = unicodedata.normalize("NFKC", text or "")
