@@ -190,11 +190,37 @@ def overlap_key(text: str) -> str:
     return "".join(ch for ch in normalize(text) if unicodedata.category(ch)[0] in "LN")
 
 
-def _nlu_examples(path: Path) -> list[str]:
+NEAR_DUPLICATE = 0.8
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
+
+
+def same_question(a: str, b: str) -> bool:
+    """Whether two texts are the same question: after :func:`overlap_key` they are equal,
+    one is inside the other, or they share at least ``NEAR_DUPLICATE`` of their
+    character bigrams (the same question title copied with a word changed)."""
+    x, y = overlap_key(a), overlap_key(b)
+    if not x or not y:
+        return False
+    if x in y or y in x:
+        return True
+    bx, by = _bigrams(x), _bigrams(y)
+    return len(bx & by) / len(bx | by) >= NEAR_DUPLICATE
+
+
+def nlu_examples(path: Path) -> list[str]:
+    """The example texts of a Rasa NLU YAML file, in either form Rasa accepts: a block
+    string of ``- text`` lines, or a list of ``{text, metadata}`` mappings."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     lines: list[str] = []
     for block in (data.get("nlu") or []) if isinstance(data, dict) else []:
-        for line in str(block.get("examples") or "").splitlines():
+        examples = block.get("examples") or ""
+        if isinstance(examples, list):
+            lines += [str(example.get("text", "")) if isinstance(example, dict) else str(example) for example in examples]
+            continue
+        for line in str(examples).splitlines():
             if line.strip().startswith("- "):
                 lines.append(line.strip()[2:])
     return lines
@@ -219,7 +245,7 @@ def training_texts(nlu_dir: Path, policies_dir: Path, extra_nlu: Iterable[Path] 
     ``policies_dir`` YAML files."""
     texts: dict[str, list[str]] = {}
     for path in sorted(Path(nlu_dir).rglob("*.yml")) + [Path(p) for p in extra_nlu]:
-        texts[str(path)] = _nlu_examples(path)
+        texts[str(path)] = nlu_examples(path)
     for path in sorted(Path(nlu_dir).rglob("*.txt")):
         texts[str(path)] = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for path in sorted(Path(policies_dir).rglob("*.yml")):
