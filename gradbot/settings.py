@@ -50,6 +50,9 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_DATA_DIR", str(PROJECT_ROOT / "data"))))
     policies_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_POLICIES_DIR", str(PROJECT_ROOT / "policies"))))
     models_dir: Path = field(default_factory=lambda: Path(_env("GRADBOT_MODELS_DIR", str(PROJECT_ROOT / "models"))))
+    # real students' questions (training data): extra phrasings of their entries for the matcher
+    student_questions_dir: Path = field(
+        default_factory=lambda: Path(_env("GRADBOT_STUDENT_QUESTIONS_DIR", str(PROJECT_ROOT / "nlu_data" / "real"))))
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://127.0.0.1:5005"))
     action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook"))

@@ -26,28 +26,30 @@ MODEL_PREFIX = "gradbot-"
 KEEP_MODELS = 2
 
 
-def _existing_examples(nlu_dir: Path) -> set[str]:
+def _existing_examples(nlu_paths: list[Path]) -> set[str]:
+    """The normalised examples of the NLU files (and directories) ``nlu_paths``, in either form
+    Rasa accepts: a block string of ``- text`` lines or a list of ``{text, metadata}``."""
+    from gradbot.evaluation import nlu_examples
+
     examples: set[str] = set()
-    for path in sorted(nlu_dir.rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    examples.add(normalize(line[2:]))
+    for root in nlu_paths:
+        paths = sorted(root.rglob("*.yml")) if root.is_dir() else [root] if root.exists() else []
+        for path in paths:
+            examples.update(normalize(text.strip()) for text in nlu_examples(path) if text.strip())
     return examples
 
 
-def write_kb_nlu(settings: Settings, out: Path) -> int:
+def write_kb_nlu(settings: Settings, out: Path, nlu_paths: list[Path] | None = None) -> int:
     """Write the knowledge base's questions as Rasa NLU data; returns the example count.
 
-    Questions already in ``nlu_data/`` are skipped (Rasa rejects duplicates).
+    Questions already in ``nlu_data/`` (or in ``nlu_paths``, the NLU data trained with) are
+    skipped (Rasa rejects duplicates).
     """
     kb, problems = load_directory(settings.policies_dir)
     for problem in problems:
         if problem.severity == "error":
             log.warning("knowledge base problem (entry left out of training): %s", problem)
-    seen = _existing_examples(settings.project_root / "nlu_data")
+    seen = _existing_examples(nlu_paths if nlu_paths is not None else [settings.project_root / "nlu_data"])
     by_intent: dict[str, list[str]] = {}
     for entry in kb.entries.values():
         for question in entry.questions:
@@ -101,14 +103,21 @@ def train(settings: Settings, force: bool = False) -> Path:
         log.info("model %s is up to date", target.name)
         return target
     log.info("training %s (%d knowledge-base questions added)", name, count)
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml",
-        "--data", "nlu_data", str(kb_nlu.relative_to(settings.project_root)),
-        "--out", str(settings.models_dir), "--fixed-model-name", name,
-    ]
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
-    subprocess.run(command, cwd=settings.project_root, env=env, check=True)
+    rasa_train(settings.project_root, [Path("nlu_data"), kb_nlu.relative_to(settings.project_root)], settings.models_dir, name)
     for old in sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-KEEP_MODELS]:
         old.unlink(missing_ok=True)
     return target
+
+
+def rasa_train(project_root: Path, data: list[Path], out: Path, name: str) -> Path:
+    """Train a Rasa model on ``data`` (paths relative to ``project_root`` or absolute) with the
+    project's ``config.yml`` and ``domain.yml``; returns ``out/<name>.tar.gz``."""
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain.yml",
+        "--data", *[str(p) for p in data],
+        "--out", str(out), "--fixed-model-name", name,
+    ]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
+    subprocess.run(command, cwd=project_root, env=env, check=True)
+    return Path(out) / f"{name}.tar.gz"

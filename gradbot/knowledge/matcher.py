@@ -13,12 +13,21 @@ edits take effect without retraining the NLU model.
 asks does an entry's own text (questions, keywords and answers) speak about? Similarity
 can be high because of one shared word; coverage stays low when the question's other
 content words (考研, 成都, 华为) appear nowhere in the entry.
+
+Real students' questions (``extra``: :func:`gradbot.knowledge.student_questions.phrasings`)
+are extra phrasings of their entries. How much they count is set apart from the entry's
+own texts, because they are long, colloquial and noisy: ``EXTRA_SIMILARITY`` scales their
+similarity in the best-question part of the score, ``EXTRA_IN_CENTROID`` and
+``EXTRA_IN_IDF`` say whether they join the entry's centroid and the IDF statistics, and
+``EXTRA_COVERAGE_CREDIT`` is the credit coverage gives a word found only in them (values
+chosen by cross-validation over the real questions, ``benchmarks/cv_student_questions.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +44,11 @@ log = logging.getLogger(__name__)
 JIEBA_DICT_DIR = PROJECT_ROOT / "nlu_data" / "jieba_dict"
 _PUNCT = re.compile(r"[\s\u3000-\u303f\uff00-\uffef!-/:-@\[-`{-~]+")
 BEST_WEIGHT = 0.5
+# how real students' questions (extra phrasings) count, see the module docstring
+EXTRA_SIMILARITY = 1.0
+EXTRA_IN_CENTROID = True
+EXTRA_IN_IDF = True
+EXTRA_COVERAGE_CREDIT = 1.0
 FILLER_WORDS = frozenset(
     "请问 问 问下 问一下 一下 想问 想 我 我们 你 你们 的 了 吗 呢 吧 啊 呀 嘛 哦 么 怎么 怎么办 怎样 怎么样 如何 咋 咋办 啥 什么 "
     "哪 哪里 哪儿 在哪 在哪里 哪个 是 是不是 要 需要 可以 能 能不能 有 有没有 没有 还 都 就 也 这 那 这个 那个 个 和 跟 "
@@ -113,27 +127,47 @@ def features(text: str) -> list[str]:
 class Matcher:
     """A similarity index over the entries of one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, extra: Mapping[str, Sequence[str]] | None = None) -> None:
         self.entries: list[Entry] = list(kb.entries.values())
+        extra = {entry.id: [t for t in extra.get(entry.id, ()) if t.strip()] for entry in self.entries} if extra else {}
         docs: list[str] = []
         owners: list[int] = []
+        extra_docs: list[str] = []
+        extra_owners: list[int] = []
         for index, entry in enumerate(self.entries):
             for text in (entry.title, entry.title_en, *entry.keywords, *entry.questions):
                 if text:
                     docs.append(text)
                     owners.append(index)
+            for text in extra.get(entry.id, ()):
+                extra_docs.append(text)
+                extra_owners.append(index)
         self._owners = np.array(owners, dtype=int)
+        self._extra_owners = np.array(extra_owners, dtype=int)
         self._vectorizer: TfidfVectorizer | None = None
         if docs:
             self._vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, norm="l2")
-            self._doc_matrix = self._vectorizer.fit_transform(docs)
-            centroids = np.vstack([np.asarray(self._doc_matrix[self._owners == i].mean(axis=0)) for i in range(len(self.entries))])
+            self._vectorizer.fit(docs + extra_docs if EXTRA_IN_IDF else docs)
+            self._doc_matrix = self._vectorizer.transform(docs)
+            self._extra_matrix = self._vectorizer.transform(extra_docs) if extra_docs else None
+            rows = []
+            for i in range(len(self.entries)):
+                own = self._doc_matrix[self._owners == i]
+                if EXTRA_IN_CENTROID and self._extra_matrix is not None and (self._extra_owners == i).any():
+                    own_sum = np.asarray(own.sum(axis=0)) + np.asarray(self._extra_matrix[self._extra_owners == i].sum(axis=0))
+                    rows.append(own_sum / (own.shape[0] + int((self._extra_owners == i).sum())))
+                else:
+                    rows.append(np.asarray(own.mean(axis=0)))
+            centroids = np.vstack(rows)
             norms = np.linalg.norm(centroids, axis=1, keepdims=True)
             self._centroids = centroids / np.where(norms == 0, 1, norms)
             self._idf = {name[2:]: float(v) for name, v in zip(self._vectorizer.get_feature_names_out(), self._vectorizer.idf_) if name.startswith("w:")}
             self._max_idf = float(self._vectorizer.idf_.max())
         self._texts = {entry.id: entry_text(entry) for entry in self.entries}
         self._words = {entry.id: set(content_words(self._texts[entry.id])) for entry in self.entries}
+        # what only the extra phrasings say (coverage gives it EXTRA_COVERAGE_CREDIT)
+        self._extra_texts = {entry.id: normalize(" ".join(extra[entry.id])) for entry in self.entries if extra.get(entry.id)}
+        self._extra_words = {eid: set(content_words(text)) for eid, text in self._extra_texts.items()}
 
     def coverage(self, question: str, entry: Entry) -> tuple[float, bool]:
         """How much of the question's content the entry speaks about.
@@ -147,6 +181,7 @@ class Matcher:
         if not words or self._vectorizer is None:
             return 0.0, False
         text, vocab = self._texts.get(entry.id, ""), self._words.get(entry.id, set())
+        extra_text, extra_vocab = self._extra_texts.get(entry.id, ""), self._extra_words.get(entry.id, set())
         total = covered = 0.0
         substantial = False
         for word in words:
@@ -155,6 +190,9 @@ class Matcher:
             total += weight
             if (long_word and word in text) or word in vocab:
                 covered += weight
+                substantial = substantial or long_word
+            elif EXTRA_COVERAGE_CREDIT and ((long_word and word in extra_text) or word in extra_vocab):
+                covered += weight * EXTRA_COVERAGE_CREDIT
                 substantial = substantial or long_word
             elif long_word and _mentions(text, word):  # most of the word: half the credit
                 covered += weight / 2
@@ -170,6 +208,7 @@ class Matcher:
             return []
         query = self._vectorizer.transform([question])
         sims = (self._doc_matrix @ query.T).toarray().ravel()
+        extra_sims = (self._extra_matrix @ query.T).toarray().ravel() if self._extra_matrix is not None else np.zeros(0)
         centroid_sims = self._centroids @ query.toarray().ravel()
         matches = []
         for index, entry in enumerate(self.entries):
@@ -178,7 +217,11 @@ class Matcher:
             own = sims[self._owners == index]
             if own.size == 0:
                 continue
-            score = BEST_WEIGHT * float(own.max()) + (1 - BEST_WEIGHT) * float(centroid_sims[index])
+            best = float(own.max())
+            extra = extra_sims[self._extra_owners == index]
+            if extra.size:
+                best = max(best, EXTRA_SIMILARITY * float(extra.max()))
+            score = BEST_WEIGHT * best + (1 - BEST_WEIGHT) * float(centroid_sims[index])
             matches.append(Match(entry, score))
         matches.sort(key=lambda m: m.score, reverse=True)
         return matches[:limit]

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO, Union
 
+from gradbot.knowledge import student_questions
 from gradbot.knowledge.case_types import CASE_TYPES_FILE, CaseTypesFile, parse_case_types_file
 from gradbot.knowledge.loader import (
     CONTACTS_FILE,
@@ -128,8 +129,11 @@ def _errors(problems: list[Problem]) -> list[Problem]:
 class KnowledgeStore:
     """Serves the last good knowledge base of a directory and takes edits that pass the checks."""
 
-    def __init__(self, directory: Path, reload_interval: float = 2.0, last_good_dir: Path | None = None) -> None:
+    def __init__(self, directory: Path, reload_interval: float = 2.0, last_good_dir: Path | None = None,
+                 student_questions_dir: Path | None = None) -> None:
         self.directory = Path(directory)
+        # real students' questions: extra phrasings for the matcher (read whenever the index is rebuilt)
+        self.student_questions_dir = Path(student_questions_dir) if student_questions_dir else None
         self.reload_interval = reload_interval
         self.last_good_dir = Path(last_good_dir) if last_good_dir else None
         self._lock = threading.Lock()
@@ -250,7 +254,7 @@ class KnowledgeStore:
         if self._snapshot is not None and unchanged:
             matcher = self._snapshot.matcher
         else:
-            matcher = Matcher(kb)
+            matcher = self._matcher(kb)
             if not unchanged:
                 self._save()
         self._seen = seen
@@ -261,6 +265,11 @@ class KnowledgeStore:
                                   case_types_path=self.directory / CASE_TYPES_FILE)
         self._say(held_back)
         log.info("knowledge base v%d: %d entries in %d topics", self._version, len(kb.entries), len(kb.topics))
+
+    def _matcher(self, kb: KnowledgeBase) -> Matcher:
+        if self.student_questions_dir is None:
+            return Matcher(kb)
+        return Matcher(kb, student_questions.phrasings(student_questions.load(self.student_questions_dir), kb.entries))
 
     def _say(self, held_back: list[HeldBack]) -> None:
         if held_back == self._held_back_said:
@@ -362,7 +371,8 @@ _default_store: KnowledgeStore | None = None
 
 
 def default_store() -> KnowledgeStore:
-    """The process-wide store over the configured ``GRADBOT_POLICIES_DIR``.
+    """The process-wide store over the configured ``GRADBOT_POLICIES_DIR`` (with the real
+    students' questions of ``GRADBOT_STUDENT_QUESTIONS_DIR`` as extra phrasings).
 
     Its last good versions are kept under ``GRADBOT_DATA_DIR/kb_last_good/``.
     """
@@ -371,6 +381,7 @@ def default_store() -> KnowledgeStore:
     store = _default_store
     last_good_dir = settings.data_dir / "kb_last_good"
     if (store is None or store.directory != settings.policies_dir or store.reload_interval != settings.kb_reload_interval_s
-            or store.last_good_dir != last_good_dir):
-        store = _default_store = KnowledgeStore(settings.policies_dir, settings.kb_reload_interval_s, last_good_dir)
+            or store.last_good_dir != last_good_dir or store.student_questions_dir != settings.student_questions_dir):
+        store = _default_store = KnowledgeStore(settings.policies_dir, settings.kb_reload_interval_s, last_good_dir,
+                                                settings.student_questions_dir)
     return store
