@@ -17,8 +17,17 @@ held fold is scored with that rule. The floor may cost the team-written set at m
 measured on questions the rule was not fitted on. Finally the rule is fitted on all
 folds and printed as the constants to put into ``answering.py``.
 
+The real students' questions of the training data (``nlu_data/real/``) join the rows as
+well, through their out-of-fold predictions: ``benchmarks/cv_student_questions.py`` scores
+each of them (and each in-scope one asked without its entry) with an NLU model and a
+matcher that never saw it, and saves those gate-off rows in
+``build/cv_student_questions.json`` (sets ``real-cv`` and ``real-cv-uncovered``). They are
+the largest set of real right and wrong answers there is. Run that script first, with the
+matcher and NLU settings in force.
+
     .venv/bin/python benchmarks/calibrate_answering.py            # fit and cross-validate
     .venv/bin/python benchmarks/calibrate_answering.py --current  # figures of the rule in answering.py
+    .venv/bin/python benchmarks/calibrate_answering.py --no-cv-rows  # the tuning sets only
 """
 
 from __future__ import annotations
@@ -34,15 +43,17 @@ import numpy as np
 import yaml
 
 from gradbot.evaluation import is_correct, load_items
-from gradbot.knowledge import answering
+from gradbot.knowledge import answering, student_questions
 from gradbot.knowledge.loader import load_directory
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase
-from gradbot.settings import PROJECT_ROOT
+from gradbot.settings import PROJECT_ROOT, get_settings
 
 TUNING_SETS = ("questions.yml", "dev_questions.yml", "real_dev_questions.yml")
 HELD_OUT = "real_questions.yml"
 CACHE = PROJECT_ROOT / "build" / "calibration_nlu.json"
+CV_ROWS = PROJECT_ROOT / "build" / "cv_student_questions.json"
+CV_SETS = ("real-cv", "real-cv-uncovered")
 FOLDS = 5
 WRONG_COST = 3.0
 # the most accuracy the gate may cost the team-written set (issue 8 keeps it at 0.95 or more)
@@ -62,7 +73,6 @@ def fallback_thresholds() -> tuple[float, float]:
 
 def parses(texts: list[str]) -> dict[str, Any]:
     """NLU parse (intent, confidence, ranking) per text, from the cache or the trained model."""
-    from gradbot.settings import get_settings
     from gradbot.training import latest_model
 
     model = str(latest_model(get_settings().models_dir))
@@ -110,7 +120,8 @@ def examples(uncovered: bool = True) -> list[dict[str, Any]]:
     catch, without looking at the held-out set.
     """
     kb, _ = load_directory(PROJECT_ROOT / "policies")
-    matcher = Matcher(kb)
+    extra = student_questions.phrasings(student_questions.load(get_settings().student_questions_dir), kb.entries)
+    matcher = Matcher(kb, extra)  # as the assistant builds it, with the real students' phrasings
     items = [(k, name, item) for name in TUNING_SETS for k, item in enumerate(load_items(PROJECT_ROOT / "tests" / "eval" / name))]
     parsed = parses([item.text for _, _, item in items])
     thresholds = fallback_thresholds()
@@ -129,8 +140,19 @@ def examples(uncovered: bool = True) -> list[dict[str, Any]]:
         if uncovered and ids:
             if ids not in reduced:
                 rest = {i: e for i, e in kb.entries.items() if i not in ids}
-                reduced[ids] = Matcher(KnowledgeBase(entries=rest, topics=kb.topics, contacts=kb.contacts))
+                reduced[ids] = Matcher(KnowledgeBase(entries=rest, topics=kb.topics, contacts=kb.contacts),
+                                       {i: t for i, t in extra.items() if i not in ids})
             add(f"{name}:{k}", name + "-uncovered", ["@out_of_scope"], reduced[ids], item.text)
+    return rows
+
+
+def cv_rows(path: Path = CV_ROWS) -> list[dict[str, Any]]:
+    """The out-of-fold (gate-off) rows of the real training questions, if they were computed."""
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    for r in rows:
+        r["gated"] = bool(r["evidence"]) and r["outcome"] == "faq" and answering.answer_probability(r["evidence"]) < answering.ANSWER_PROBABILITY
     return rows
 
 
@@ -194,25 +216,31 @@ def figures(rows: list[dict[str, Any]], gate: list[bool]) -> dict[str, float]:
 
 
 def report(label: str, rows: list[dict[str, Any]], gate: list[bool]) -> None:
-    for name in [*TUNING_SETS, *(n + "-uncovered" for n in TUNING_SETS)]:
+    for name in [*TUNING_SETS, *(n + "-uncovered" for n in TUNING_SETS), *CV_SETS]:
         idx = [i for i, r in enumerate(rows) if r["set"] == name]
+        if not idx:
+            continue
         print(f"  {label:<16} {name:<24} {figures([rows[i] for i in idx], [gate[i] for i in idx])}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--current", action="store_true", help="only the figures of the rule now in answering.py")
+    parser.add_argument("--no-cv-rows", action="store_true", help=f"leave out the real training questions ({CV_ROWS.name})")
     args = parser.parse_args()
+    extra_rows = [] if args.no_cv_rows else cv_rows()
+    print(f"{len(extra_rows)} out-of-fold rows of the real training questions" if extra_rows else
+          f"no out-of-fold rows of the real training questions ({CV_ROWS.name}): tuning sets only")
     if any(HELD_OUT in a for a in sys.argv):
         raise SystemExit(f"{HELD_OUT} is held out: never tune on it")
     if args.current:
-        rows = examples()
+        rows = examples() + extra_rows
         report("current rule", rows, [r["gated"] for r in rows])
         return
     saved = answering.ANSWER_PROBABILITY
     answering.ANSWER_PROBABILITY = 0.0  # gate off: every answer is an example
     try:
-        rows = examples()
+        rows = examples() + extra_rows
     finally:
         answering.ANSWER_PROBABILITY = saved
     report("gate off", rows, [False] * len(rows))

@@ -109,15 +109,17 @@ def train(settings: Settings, force: bool = False) -> Path:
     return target
 
 
-def rasa_train(project_root: Path, data: list[Path], out: Path, name: str) -> Path:
-    """Train a Rasa model on ``data`` (paths relative to ``project_root`` or absolute) with the
-    project's ``config.yml`` and ``domain.yml``; returns ``out/<name>.tar.gz``."""
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml",
-        "--data", *[str(p) for p in data],
-        "--out", str(out), "--fixed-model-name", name,
-    ]
+def rasa_train(project_root: Path, data: list[Path], out: Path, name: str, config: Path = Path("config.yml"),
+               nlu_only: bool = False) -> Path:
+    """Train a Rasa model on ``data`` (paths relative to ``project_root`` or absolute) with
+    ``config`` and the project's ``domain.yml`` (only the NLU with ``nlu_only``, whose
+    ``data`` is one file or directory); returns ``out/<name>.tar.gz``."""
+    if nlu_only:
+        command = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", *[str(p) for p in data]]
+    else:
+        command = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", "domain.yml",
+                   "--data", *[str(p) for p in data]]
+    command += ["--out", str(out), "--fixed-model-name", name]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false")
     subprocess.run(command, cwd=project_root, env=env, check=True)
     return Path(out) / f"{name}.tar.gz"
