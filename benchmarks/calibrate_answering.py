@@ -120,8 +120,10 @@ def examples(uncovered: bool = True) -> list[dict[str, Any]]:
     catch, without looking at the held-out set.
     """
     kb, _ = load_directory(PROJECT_ROOT / "policies")
-    extra = student_questions.phrasings(student_questions.load(get_settings().student_questions_dir), kb.entries)
-    matcher = Matcher(kb, extra)  # as the assistant builds it, with the real students' phrasings
+    real = student_questions.load(get_settings().student_questions_dir)
+    extra = student_questions.phrasings(real, kb.entries)
+    negatives = student_questions.out_of_scope_texts(real)
+    matcher = Matcher(kb, extra, negatives)  # as the assistant builds it, with the real students' questions
     items = [(k, name, item) for name in TUNING_SETS for k, item in enumerate(load_items(PROJECT_ROOT / "tests" / "eval" / name))]
     parsed = parses([item.text for _, _, item in items])
     thresholds = fallback_thresholds()
@@ -141,7 +143,7 @@ def examples(uncovered: bool = True) -> list[dict[str, Any]]:
             if ids not in reduced:
                 rest = {i: e for i, e in kb.entries.items() if i not in ids}
                 reduced[ids] = Matcher(KnowledgeBase(entries=rest, topics=kb.topics, contacts=kb.contacts),
-                                       {i: t for i, t in extra.items() if i not in ids})
+                                       {i: t for i, t in extra.items() if i not in ids}, negatives)
             add(f"{name}:{k}", name + "-uncovered", ["@out_of_scope"], reduced[ids], item.text)
     return rows
 

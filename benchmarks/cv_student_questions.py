@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 from calibrate_answering import fallback_thresholds, replay
 
-from gradbot.evaluation import is_correct, overlap_key, summarize
+from gradbot.evaluation import is_correct, nlu_examples, overlap_key, summarize
 from gradbot.knowledge import answering, student_questions
 from gradbot.knowledge import matcher as matcher_module
 from gradbot.knowledge.loader import load_directory
@@ -53,6 +53,7 @@ HELD_OUT = "real_questions.yml"
 CV_DIR = PROJECT_ROOT / "build" / "cv"
 ROWS = PROJECT_ROOT / "build" / "cv_student_questions.json"
 SEED = 8
+TEAM_NEGATIVES: tuple[str, ...] = ()  # --team-negatives: the team's out-of-scope examples as well
 
 
 def folds_of(questions: list[StudentQuestion], k: int) -> list[int]:
@@ -139,7 +140,8 @@ def replay_rows(questions: list[StudentQuestion], fold: list[int], parses: dict[
         for k in sorted(set(fold)):
             train = [q for q, f in zip(questions, fold) if f != k]
             extra = student_questions.phrasings(train, kb.entries) if use_extra else {}
-            matcher = Matcher(kb, extra)
+            negatives = (student_questions.out_of_scope_texts(train) if use_extra else ()) + TEAM_NEGATIVES
+            matcher = Matcher(kb, extra, negatives)
             reduced: dict[str, Matcher] = {}
             for q, f in zip(questions, fold):
                 if f != k:
@@ -151,7 +153,7 @@ def replay_rows(questions: list[StudentQuestion], fold: list[int], parses: dict[
                     if q.entry not in reduced:
                         rest = {i: e for i, e in kb.entries.items() if i != q.entry}
                         reduced[q.entry] = Matcher(KnowledgeBase(entries=rest, topics=kb.topics, contacts=kb.contacts),
-                                                   {i: t for i, t in extra.items() if i != q.entry})
+                                                   {i: t for i, t in extra.items() if i != q.entry}, negatives)
                     rows.append(_row(key, "real-cv-uncovered", ["@out_of_scope"],
                                      *replay(reduced[q.entry], q.text, parses[k][q.text], thresholds)))
     finally:
@@ -187,6 +189,8 @@ def main() -> None:
     parser.add_argument("--no-extra", action="store_true", help="matcher without the student phrasings")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a matcher or answering constant (e.g. EXTRA_SIMILARITY=0.8)")
+    parser.add_argument("--team-negatives", action="store_true",
+                        help="the team's out-of-scope examples (nlu_data/nlu/out_of_scope.yml) join the nearest-neighbour check")
     parser.add_argument("--errors", action="store_true", help="print the wrongly answered and refused questions")
     parser.add_argument("--no-save", action="store_true", help="do not write build/cv_student_questions.json")
     args = parser.parse_args()
@@ -198,6 +202,9 @@ def main() -> None:
         old = getattr(module, name)
         setattr(module, name, type(old)(float(value)) if not isinstance(old, bool) else value.lower() in ("1", "true", "yes"))
         print(f"{module.__name__}.{name} = {getattr(module, name)}")
+    if args.team_negatives:
+        global TEAM_NEGATIVES
+        TEAM_NEGATIVES = tuple(nlu_examples(PROJECT_ROOT / "nlu_data" / "nlu" / "out_of_scope.yml"))
     questions = [q for q in student_questions.load(PROJECT_ROOT / "nlu_data" / "real") if q.text]
     if not questions:
         raise SystemExit("nlu_data/real/ holds no student questions")

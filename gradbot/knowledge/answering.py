@@ -36,6 +36,13 @@ guessed, instead of our own graduates' hukou entry.
 A follow-up does not get the entry just given again when a narrower one is close
 (``FOLLOWUP_MARGIN``): after the termination answer, "违约金…" gets the penalty entry.
 
+Real students' questions that no entry answers (``nlu_data/real/``, intent
+``out_of_scope``) are known negatives: when the question's nearest neighbour among every
+phrasing the matcher knows is one of them (cosine at least ``NEGATIVE_MARGIN`` above the
+closest phrasing of any entry, :meth:`Matcher.nearest`), it is refused: another city's
+graduate subsidy is closer to the subsidy questions students asked than to the
+other-cities settlement entry.
+
 Last, the answer gate: an entry that passed all of this is given only when a logistic
 score over its evidence (similarity, topic confidence, coverage, lead over the runner-up;
 :func:`answer_probability`) reaches ``ANSWER_PROBABILITY``; otherwise the student gets the
@@ -84,6 +91,10 @@ PLACE_BONUS = 0.15
 SHORT_QUESTION = 4
 SPECIFIC_SIMILARITY = 0.45
 MAX_OPTIONS = 3
+# refuse when a known out-of-scope question is at least this much closer than any phrasing of an
+# entry (nearest neighbour; a large value turns the check off). 0 chosen by cross-validation over
+# the real training questions (benchmarks/cv_student_questions.py --set NEGATIVE_MARGIN=…)
+NEGATIVE_MARGIN = 0.0
 # The answer gate: a logistic score over the evidence for the chosen entry (its similarity,
 # the NLU's confidence in its topic, how much of the question it covers, and its lead over
 # the runner-up) estimates how likely the answer is right; below ANSWER_PROBABILITY the
@@ -158,6 +169,9 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     if not scored:
         return Decision("fallback")
     best, best_score = scored[0]
+    inside, outside = matcher.nearest(text)
+    if outside > 0 and outside >= inside + NEGATIVE_MARGIN:  # its nearest known question is out of scope
+        return Decision("fallback", scored=scored[:MAX_OPTIONS])
     best_topic_conf = topic_of(best)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
         return Decision("fallback", scored=scored[:MAX_OPTIONS])

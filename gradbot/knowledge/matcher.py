@@ -47,7 +47,7 @@ BEST_WEIGHT = 0.5
 # how real students' questions (extra phrasings) count, see the module docstring
 EXTRA_SIMILARITY = 1.0
 EXTRA_IN_CENTROID = True
-EXTRA_IN_IDF = True
+EXTRA_IN_IDF = False
 EXTRA_COVERAGE_CREDIT = 1.0
 FILLER_WORDS = frozenset(
     "请问 问 问下 问一下 一下 想问 想 我 我们 你 你们 的 了 吗 呢 吧 啊 呀 嘛 哦 么 怎么 怎么办 怎样 怎么样 如何 咋 咋办 啥 什么 "
@@ -127,7 +127,8 @@ def features(text: str) -> list[str]:
 class Matcher:
     """A similarity index over the entries of one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, extra: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, extra: Mapping[str, Sequence[str]] | None = None,
+                 out_of_scope: Sequence[str] = ()) -> None:
         self.entries: list[Entry] = list(kb.entries.values())
         extra = {entry.id: [t for t in extra.get(entry.id, ()) if t.strip()] for entry in self.entries} if extra else {}
         docs: list[str] = []
@@ -168,6 +169,21 @@ class Matcher:
         # what only the extra phrasings say (coverage gives it EXTRA_COVERAGE_CREDIT)
         self._extra_texts = {entry.id: normalize(" ".join(extra[entry.id])) for entry in self.entries if extra.get(entry.id)}
         self._extra_words = {eid: set(content_words(text)) for eid, text in self._extra_texts.items()}
+        # questions known to be out of scope (real students' ones): the nearest neighbour check
+        negatives = [t for t in out_of_scope if t.strip()]
+        self._negative_matrix = self._vectorizer.transform(negatives) if negatives and self._vectorizer is not None else None
+
+    def nearest(self, question: str) -> tuple[float, float]:
+        """The highest cosine similarity of ``question`` to any phrasing of an entry (its own
+        texts and the students' phrasings) and to any known out-of-scope question (0 without)."""
+        if self._vectorizer is None or not question.strip():
+            return 0.0, 0.0
+        query = self._vectorizer.transform([question])
+        inside = float((self._doc_matrix @ query.T).max())
+        if self._extra_matrix is not None:
+            inside = max(inside, float((self._extra_matrix @ query.T).max()))
+        outside = float((self._negative_matrix @ query.T).max()) if self._negative_matrix is not None else 0.0
+        return inside, outside
 
     def coverage(self, question: str, entry: Entry) -> tuple[float, bool]:
         """How much of the question's content the entry speaks about.

@@ -269,7 +269,8 @@ class KnowledgeStore:
     def _matcher(self, kb: KnowledgeBase) -> Matcher:
         if self.student_questions_dir is None:
             return Matcher(kb)
-        return Matcher(kb, student_questions.phrasings(student_questions.load(self.student_questions_dir), kb.entries))
+        real = student_questions.load(self.student_questions_dir)
+        return Matcher(kb, student_questions.phrasings(real, kb.entries), student_questions.out_of_scope_texts(real))
 
     def _say(self, held_back: list[HeldBack]) -> None:
         if held_back == self._held_back_said:

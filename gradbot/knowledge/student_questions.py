@@ -99,3 +99,8 @@ def phrasings(questions: Iterable[StudentQuestion], entry_ids: Iterable[str] | N
             continue
         out.setdefault(q.entry, []).append(q.text)
     return {entry: tuple(texts) for entry, texts in out.items()}
+
+
+def out_of_scope_texts(questions: Iterable[StudentQuestion]) -> tuple[str, ...]:
+    """The texts of the out-of-scope questions (for the matcher's nearest-neighbour check)."""
+    return tuple(q.text for q in questions if q.out_of_scope and q.text)

@@ -161,3 +161,20 @@ def test_no_student_question_has_two_labels() -> None:
         if (first.intent, first.entry) != (q.intent, q.entry):
             conflicts.append(f"{_where(q)} ({q.entry or q.intent}) repeats {_where(first)} ({first.entry or first.intent})")
     assert not conflicts, "\n".join(conflicts)
+
+
+def test_a_question_nearest_to_a_known_out_of_scope_one_is_refused(policies: Path) -> None:
+    from gradbot.knowledge.answering import decide
+
+    kb = load_directory(policies)[0]
+    question = "学校的档案馆在哪里"
+    topics = {"dispatch": 0.6, "recruit": 0.3}
+    plain = Matcher(kb)
+    assert plain.nearest(question)[1] == 0.0
+    assert decide(plain, question, topics).outcome != "fallback"  # without the known question: buttons
+    wired = Matcher(kb, {}, ["档案馆在哪里，几点开门"])
+    inside, outside = wired.nearest(question)
+    assert outside > inside
+    assert decide(wired, question, topics).outcome == "fallback"
+    # an in-scope question stays closer to its entry than to the out-of-scope one
+    assert decide(wired, "三方协议在哪里盖章", {"dispatch": 0.9}).entry.id == "dispatch.agreement_stamp"
