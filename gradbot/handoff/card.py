@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gradbot.db.models import ConversationMessage, Student
+from gradbot.handoff.questions import is_small_talk, question_in_request
 from gradbot.handoff.tickets import TicketView
 
 TOPIC_NAME_LIMIT = 128
@@ -81,9 +82,16 @@ def recent_turns(session: Session, telegram_user_id: str, limit: int = TURNS_SHO
 
 
 def question_from(turns: list[Turn]) -> str:
-    """The student's latest real question: not a command, not the request for a person itself."""
+    """The student's latest real question: not a command, not small talk, not a bare request for a
+    person (a request that says what it is about, "我想找老师，我的三方协议盖章被退回了", is the question)."""
     for turn in reversed(turns):
-        if turn.text and not turn.text.startswith("/") and turn.outcome not in ("handoff", "bind", "case_status"):
+        if not turn.text or turn.text.startswith("/") or turn.outcome in ("bind", "case_status"):
+            continue
+        if turn.outcome == "handoff":
+            asked = question_in_request(turn.text)
+            if asked:
+                return asked
+        elif not is_small_talk(turn.text):
             return turn.text
     return ""
 

@@ -282,6 +282,17 @@ async def test_words_open_a_ticket_and_two_fallbacks_offer_one(api, rasa, app, b
     assert [t.telegram_user_id for t in tickets_in(bot_db)] == ["381", "382"]
 
 
+async def test_words_that_say_what_about_put_the_question_on_the_card(api, rasa, app, bot_db):
+    await api.inject(text_update(383, "我想找老师，我的三方协议盖章被退回了"))
+    opened = (await api.wait_received(383, 1))[-1]["text"]
+    assert "#T1" in opened
+    (thread,) = api.topics(STAFF)
+    (card,) = await api.wait_received(STAFF, 1, thread_id=thread)
+    assert "问题 Question：我想找老师，我的三方协议盖章被退回了" in card["text"]
+    assert "尚未写下问题" not in card["text"]
+    assert tickets_in(bot_db)[0].question == "我想找老师，我的三方协议盖章被退回了"
+
+
 async def test_topic_closed_by_hand_closes_the_ticket(api, rasa, app, bot_db):
     thread = await open_ticket(api, 391)
     await api.inject(group_message(STAFF, TEACHER, None, thread_id=thread, forum_topic_closed={}))

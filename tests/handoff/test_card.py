@@ -47,6 +47,20 @@ def test_question_topic_and_subject_from_the_log(tmp_path):
     assert card.subject_for("nosuch", PROJECT_ROOT / "policies") == card.GENERAL_SUBJECT
 
 
+def test_question_from_a_request_in_words_that_says_what_about(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    with sessions(url).begin() as session:
+        log_message(session, "telegram", "101", "报到证还办吗", outcome="faq", faq_id="dispatch.report_card")
+        log_message(session, "telegram", "101", "好的谢谢", outcome="thanks", intent="thanks")
+        bare = card.recent_turns(session, "101")
+        log_message(session, "telegram", "101", "我想找老师，我的三方协议盖章被退回了", outcome="handoff", intent="handoff")
+        asked = card.recent_turns(session, "101")
+    assert card.question_from(bare) == "报到证还办吗"  # the thanks is no question
+    assert card.question_from(asked) == "我想找老师，我的三方协议盖章被退回了"
+    assert card.question_from([*bare, card.Turn("我要找人工老师", "handoff", None, "handoff", T0)]) == "报到证还办吗"
+
+
 def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(tmp_path):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
