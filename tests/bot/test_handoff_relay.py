@@ -198,12 +198,19 @@ async def test_blocked_student_is_reported_in_the_topic(api, rasa, app):
 
 async def test_deleted_topic_is_recreated_with_its_card(api, rasa, app, bot_db):
     thread = await open_ticket(api, 341)
+    await api.inject(text_update(341, "盖章被退回了，理由是单位名称不对"))
+    await api.inject(text_update(341, "电话 13812345678"))
+    await api.wait_received(STAFF, 3, thread_id=thread)
     api.delete_topic(STAFF, thread)
     await api.inject(text_update(341, "还在吗？"))
     await api.wait_for(lambda: len(api.topics(STAFF)) == 2)
     new_thread = max(api.topics(STAFF))
     got = await api.wait_received(STAFF, 2, thread_id=new_thread)
     assert "#T1" in got[0]["text"] and "重建" in got[0]["text"]
+    repeated = got[0]["text"].split("本工单中学生已发的消息", 1)[1]
+    assert "盖章被退回了，理由是单位名称不对" in repeated and "138****5678" in repeated
+    assert repeated.index("盖章被退回了") < repeated.index("138****5678")
+    assert "13812345678" not in got[0]["text"] and "还在吗" not in got[0]["text"]  # the new one follows the card
     assert got[1]["text"] == "还在吗？"
     assert tickets_in(bot_db)[0].thread_id == new_thread
     await staff_says(api, "在的", new_thread)

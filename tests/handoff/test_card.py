@@ -82,6 +82,18 @@ def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(tmp_path
     assert "101" not in text  # never the Telegram account
 
 
+def test_card_repeats_the_tickets_earlier_messages_compactly_and_fits_telegram():
+    earlier = [(datetime(2026, 12, 1, 2, i), f"第{i}条 " + "很长的补充说明" * 40) for i in range(30)]
+    text = card.card_text(_ticket(question="问" * 3000), [], None, earlier=earlier)
+    assert len(text) <= card.CARD_LIMIT
+    assert "本工单中学生已发的消息" in text and "（30）" in text and "条更早的消息" in text
+    assert "12-01 10:29 第29条" in text  # the newest kept, Beijing time
+    assert "第0条" not in text
+    short = card.card_text(_ticket(), [], None, earlier=[(T0, "电话 13812345678"), (T0, "[photo]")])
+    assert "• 12-01 10:00 电话 138****5678\n• 12-01 10:00 [photo]" in short and "更早" not in short
+    assert "本工单中学生已发的消息" not in card.card_text(_ticket(), [], None)
+
+
 def test_card_for_an_unbound_student():
     text = card.card_text(_ticket(question=""), [], None, with_topics=False)
     assert "未绑定" in text and "尚未写下问题" in text and "回复 Reply" in text
