@@ -316,11 +316,18 @@ async def test_claim_and_faq_draft(api, rasa, app, policies):
     await api.wait_received(STAFF, 3, thread_id=thread)
     await staff_says(api, "四联都要盖鉴证章，请带齐到 205 室。", thread)
     await api.wait_received(395, 3)
+    sticker = {"sticker": {"file_id": "CAAC", "file_unique_id": "AgAD", "width": 512, "height": 512,
+                           "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"}}
+    await api.inject(text_update(395, "好的谢谢"))
+    await api.inject(text_update(395, "ok"))
+    await api.inject({"message": message(395, **sticker)})
+    await api.wait_received(STAFF, 6, thread_id=thread)
     await staff_says(api, "/faq", thread)
     await api.wait_for(lambda: any("已存为知识库草稿" in t for t in texts_of(api.received(STAFF, thread))))
     drafts = (policies / "_drafts.yml").read_text(encoding="utf-8")
     assert "鉴证章盖在哪一联" in drafts and "四联都要盖鉴证章" in drafts and "dispatch" in drafts
     assert "handoff:#T1" in drafts
+    assert "好的谢谢" not in drafts and "- ok" not in drafts and "sticker" not in drafts
 
 
 async def test_student_photo_is_copied_into_the_topic(api, rasa, app):
