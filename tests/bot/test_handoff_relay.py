@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import build_application, running_bot
 from bot.services import of_application
+from gradbot import preferences
 from gradbot.db.engine import sessions
 from gradbot.db.models import OutboxMessage, Ticket
 from gradbot.handoff import texts
@@ -298,6 +299,19 @@ async def test_words_that_say_what_about_put_the_question_on_the_card(api, rasa,
     assert "问题 Question：我想找老师，我的三方协议盖章被退回了" in card["text"]
     assert "尚未写下问题" not in card["text"]
     assert tickets_in(bot_db)[0].question == "我想找老师，我的三方协议盖章被退回了"
+
+
+async def test_ticket_language_follows_the_one_telegram_language_rule(api, rasa, app, bot_db):
+    """``language_code`` is read as gradbot.preferences reads it: only Chinese clients get Chinese."""
+    codes = {421: "zh-hans", 422: "zh-TW", 423: "en-GB", 424: "ru", 425: None}
+    for student, code in codes.items():
+        update = text_update(student, "/human")
+        update["message"]["from"]["language_code"] = code
+        await api.inject(update)
+        await api.wait_received(student, 1)
+    english = {int(t.telegram_user_id): t.english for t in tickets_in(bot_db)}
+    assert english == {student: preferences.telegram_language(code) == "en" for student, code in codes.items()}
+    assert english == {421: False, 422: False, 423: True, 424: True, 425: False}
 
 
 async def test_topic_closed_by_hand_closes_the_ticket(api, rasa, app, bot_db):
