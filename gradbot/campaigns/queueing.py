@@ -55,9 +55,8 @@ def campaign_row(session: Session, campaign: Campaign, now_utc: dt.datetime) -> 
         session.flush()
     elif row.fingerprint != campaign.fingerprint():
         raise CampaignChanged(
-            f"campaign '{campaign.name}' was queued on {utc_to_beijing(row.created_at):%Y-%m-%d %H:%M} Beijing time with different content; "
-            "students already queued would keep the old text. Give the changed campaign a new name. "
-            f"（名为“{campaign.name}”的提醒已按旧内容排队，修改后请换一个 name 再发送。）")
+            f"名为“{campaign.name}”的提醒已于 {utc_to_beijing(row.created_at):%Y-%m-%d %H:%M}（北京时间）按不同内容排队，"
+            "已排队的学生仍会收到旧内容。修改后请换一个 name 再发送。")
     return row
 
 

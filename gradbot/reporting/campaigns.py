@@ -90,11 +90,11 @@ def campaign_counts(session: Session, name: str | None = None,
 def render_text(counts: Sequence[CampaignCounts]) -> str:
     """A plain table for the terminal (send time in Beijing time)."""
     if not counts:
-        return "没有提醒活动 (no campaigns)"
-    heading = ["name", "send_at (北京时间)"] + [f"{zh} {en}" for _, zh, en in COLUMNS]
+        return "没有提醒活动"
+    heading = ["名称", "发送时间（北京）"] + [zh for _, zh, _ in COLUMNS]
     lines = [heading]
     for c in counts:
-        when = (c.send_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + (" urgent" if c.urgent else "")
+        when = (c.send_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + (" 紧急" if c.urgent else "")
         lines.append([c.name, when] + [str(getattr(c, attr)) for attr, _, _ in COLUMNS])
     widths = [max(len(row[i]) for row in lines) for i in range(len(heading))]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines)

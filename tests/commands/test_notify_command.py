@@ -24,25 +24,25 @@ def test_mistake_preview_fix_send_twice_report(cases_db, tmp_path, capsys):
 
     assert main(["notify", "preview", str(path)]) == 1
     err = capsys.readouterr().err
-    assert f"{path}:6: error: unknown status" in err and "待审核" in err and "nothing was done" in err
+    assert f"{path}:6: 错误：未知的状态" in err and "待审核" in err and "未做任何操作" in err
 
     path.write_text(path.read_text(encoding="utf-8").replace("[待审核]", "[待提交]"), encoding="utf-8")
     assert main(["notify", "preview", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "bound students matching: 3" in out and "to reach: 3" in out and "21******00" in out
+    assert "符合条件的已绑定学生：3" in out and "将发送：3" in out and "21******00" in out
     assert "你的签约派遣事项当前为：待提交" in out and "currently: Not yet submitted" in out
-    assert "urgent: sent even in the quiet hours" in out and "nothing was queued" in out
+    assert "紧急：免打扰时段" in out and "没有排队任何消息" in out
     assert outbox_rows(cases_db) == 0  # preview changes nothing
 
     assert main(["notify", "send", str(path)]) == 0
-    assert "queued 3 new" in capsys.readouterr().out
+    assert "本次新排队 3" in capsys.readouterr().out
     assert main(["notify", "send", str(path)]) == 0
-    assert "queued 0 new; already queued earlier 3" in capsys.readouterr().out
+    assert "本次新排队 0；此前已排队 3" in capsys.readouterr().out
     assert outbox_rows(cases_db) == 3
 
     assert main(["notify", "report", "2026-dispatch-pending"]) == 0
     line = capsys.readouterr().out.splitlines()[1].split()
-    assert line[0] == "2026-dispatch-pending" and line[3:] == ["urgent", "3", "3", "0", "0", "0", "0", "0", "0"]
+    assert line[0] == "2026-dispatch-pending" and line[3:] == ["紧急", "3", "3", "0", "0", "0", "0", "0", "0"]
     assert main(["notify", "report", "no-such-campaign"]) == 1
 
 
