@@ -71,6 +71,7 @@ def run_preview(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from gradbot.campaigns import audience, message
+    from gradbot.campaigns.queueing import delivered
     from gradbot.campaigns.schedule import first_send_time
     from gradbot.cases.catalog import LEVEL_NAMES
     from gradbot.db.engine import sessions, upgrade
@@ -88,7 +89,9 @@ def run_preview(args: argparse.Namespace) -> int:
         unknown = audience.unknown_colleges(session, campaign.audience.colleges)
         row = session.execute(select(CampaignRow).where(CampaignRow.name == campaign.name)).scalar_one_or_none()
         done = set() if row is None else set(session.execute(
-            select(CampaignRecipient.student_id).where(CampaignRecipient.campaign_id == row.id)).scalars())
+            select(CampaignRecipient.student_id).where(CampaignRecipient.campaign_id == row.id,
+                                                       CampaignRecipient.outbox_id.is_not(None))).scalars())
+        muted = audience.muted(found, delivered(session, row.id) if row is not None else ())
     wanted = [m for m in found if not m.muted]
     first = first_send_time(campaign.send_at, campaign.urgent, now, quiet)
     print(f"提醒 {campaign.name}：{campaign.audience.describe()}")
@@ -103,7 +106,7 @@ def run_preview(args: argparse.Namespace) -> int:
     if row is not None and row.fingerprint != campaign.fingerprint():
         print(f"警告：名为“{campaign.name}”的提醒已按不同内容排过队，send 会拒绝：修改后的提醒请换一个 name")
     languages = Counter(m.language for m in wanted)
-    print(f"符合条件的已绑定学生：{len(found)}；已关闭提醒（不发送）：{len(found) - len(wanted)}；"
+    print(f"符合条件的已绑定学生：{len(found)}；已关闭提醒（不发送）：{len(muted)}；"
           f"将发送：{len(wanted)}（中文 {languages['zh']}，English {languages['en']}）")
     if done:
         print(f"此前 send 已排队：{sum(m.student_id in done for m in wanted)}（不会重复排队）；"

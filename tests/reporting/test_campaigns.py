@@ -20,6 +20,9 @@ def test_outcomes_are_sorted_into_columns():
         ("skipped", "Forbidden: bot was blocked by the user"), ("skipped", "blocked: the student blocked the bot"),
         ("skipped", "muted: the student turned reminders off"), ("skipped", "no longer in the audience"),
     ]] == ["waiting", "waiting", "sent", "failed", "blocked", "blocked", "muted", "skipped"]
+    # not queued (reminders off at send), and waiting for a student who turned reminders off since
+    assert [_bucket(None, None), _bucket(None, None, True), _bucket("pending", None, False), _bucket("sent", None, False)] == [
+        "muted", "muted", "muted", "sent"]
 
 
 def test_text_and_html_show_every_count():
