@@ -50,7 +50,7 @@ def stale_entries(kb: KnowledgeBase, stale_days: int, today: dt.date | None = No
     """Warnings for entries whose ``updated`` is older than ``stale_days``."""
     today = today or dt.date.today()
     return [
-        Problem(str(e.file), e.line, f"not checked for {(today - e.updated).days} days (updated {e.updated}); please verify", e.id, "warning")
+        Problem(str(e.file), e.line, f"已 {(today - e.updated).days} 天未核对（updated {e.updated}），请核对", e.id, "warning")
         for e in kb.entries.values()
         if (today - e.updated).days > stale_days
     ]
@@ -69,8 +69,8 @@ def near_duplicate_questions(kb: KnowledgeBase, threshold: float = NEAR_DUPLICAT
             entry_b, question_b = questions[j]
             if entry_a.id != entry_b.id and sims[i, j] >= threshold:
                 problems.append(Problem(str(entry_b.file), entry_b.line,
-                                        f"question '{question_b}' is nearly the same as '{question_a}' under {entry_a.id} "
-                                        f"(similarity {sims[i, j]:.2f}); students may get the wrong one", entry_b.id, "warning"))
+                                        f"问法“{question_b}”与 {entry_a.id} 下的“{question_a}”几乎相同"
+                                        f"（相似度 {sims[i, j]:.2f}），学生可能得到错误的回答", entry_b.id, "warning"))
     return problems
 
 
@@ -115,7 +115,7 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
     with silenced():
         model = NluModel.load_latest()
         if model is None:
-            return [Problem("models/", 0, "no trained model; run `gradbot train` to check questions against it", severity="warning")]
+            return [Problem("models/", 0, "没有训练好的模型：先运行 gradbot train 再用模型检查问法", severity="warning")]
         classified = {(entry.id, question): model.classify(question) for entry in kb.entries.values() for question in entry.questions}
     problems = []
     for entry in kb.entries.values():
@@ -123,8 +123,8 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
             intent, confidence = classified[(entry.id, question)]
             if intent != f"ask_{entry.topic}":
                 problems.append(Problem(str(entry.file), entry.line,
-                                        f"the model sends '{question}' to {intent} ({confidence:.2f}), not ask_{entry.topic}; "
-                                        "rephrase it, add more questions, or run `gradbot train`", entry.id, "warning"))
+                                        f"模型把“{question}”归到 {intent}（{confidence:.2f}），不是 ask_{entry.topic}；"
+                                        "请换个说法、多加几个问法，或运行 gradbot train", entry.id, "warning"))
     return problems
 
 
@@ -143,8 +143,8 @@ def placeholder_contacts(directory: Path) -> list[Problem]:
             key = found.group(1)
         elif is_placeholder(stripped):
             field_name = stripped.strip().split(":", 1)[0]
-            problems.append(Problem(str(path), number, f"contact '{key}': {field_name} is not filled in yet "
-                                    "(students are not shown it until it is)", severity="warning"))
+            problems.append(Problem(str(path), number, f"联系方式 {key} 的 {field_name} 还没有填写"
+                                    "（填写前不会显示给学生）", severity="warning"))
     return problems
 
 

@@ -242,7 +242,7 @@ class KnowledgeStore:
         ]
         for name in SETTINGS_FILES:
             if name in self._served and name not in current:
-                missing = Problem(str(self.directory / name), 0, "the file is missing; its last good version keeps serving")
+                missing = Problem(str(self.directory / name), 0, "文件不见了：继续使用它上一个正确的版本")
                 held_back.append(HeldBack(missing.file, (missing,), True))
         kb, _ = check_files(self.directory, self._served)
         _, problems = check_files(self.directory, current)

@@ -19,7 +19,7 @@ def test_stale_entries_are_warned_with_their_line(policies):
     kb, _ = load_directory(policies)
     warnings = stale_entries(kb, stale_days=30, today=dt.date(2026, 12, 15))
     assert sorted(p.entry_id for p in warnings) == ["dispatch.agreement_stamp", "dispatch.archive_transfer", "recruit.job_fair"]
-    assert all(p.severity == "warning" and "44 days" in p.message and p.line > 0 for p in warnings)
+    assert all(p.severity == "warning" and "已 44 天未核对" in p.message and p.line > 0 for p in warnings)
     assert stale_entries(kb, stale_days=60, today=dt.date(2026, 12, 15)) == []
 
 
@@ -124,7 +124,7 @@ def test_contact_placeholders_are_warned_with_their_line(policies):
 
     (policies / "_contacts.yml").write_text(CONTACTS + "    phone: 待确认（请管理员填写）  # TODO\n", encoding="utf-8")
     report = check_directory(policies, stale_days=100_000)
-    placeholders = [p for p in report.problems if "not filled in" in p.message]
+    placeholders = [p for p in report.problems if "还没有填写" in p.message]
     assert [(p.line, p.severity) for p in placeholders] == [(8, "warning")]
     assert "market_office" in placeholders[0].message and "phone" in placeholders[0].message
     assert report.error_count == 0
