@@ -266,8 +266,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
         text = snapshot.case_types_text
         if text is None:
             held = [str(p) for h in snapshot.held_back if h.file == source for p in h.problems]
-            raise CatalogError(f"办理事项文件不可用 / case-type catalog unavailable: {source}"
-                               + (f" ({held[0]})" if held else " (file not found)"))
+            raise CatalogError(f"办理事项文件不可用：{source}"
+                               + (f"（{held[0]}）" if held else "（文件不存在）"))
     else:
         source = str(path)
         try:

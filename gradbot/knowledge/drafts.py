@@ -219,7 +219,7 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
     """
     clean = [" ".join(q.split()) for q in questions if q and q.strip()]
     if not clean:
-        raise DraftsError("草稿至少需要一个问法 / a draft needs at least one question")
+        raise DraftsError("草稿至少需要一个问法")
     path = drafts_path(policies_dir)
     now = datetime.now(BEIJING).replace(microsecond=0)
     with policies_lock(policies_dir):
@@ -240,6 +240,6 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
         after = parse_drafts_text(path, new_text)
         written = next((d for d in after.drafts if d.id == draft.id), None)
         if not after.ok or written is None or written.questions != draft.questions or written.answer != draft.answer:
-            raise DraftsError(f"{path}：添加后文件无法正确读回，未写入 / the draft would not read back; nothing written")
+            raise DraftsError(f"{path}：添加后文件无法正确读回，未写入")
         write_atomically(path, new_text)
     return draft.id

@@ -87,7 +87,7 @@ def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
     with policies_lock(policies_dir):
         items, problems = parse_dismissed(policies_dir)
         if problems:
-            raise DismissedError(f"{path} 有错误，请先改正 / fix the file first: {problems[0]}")
+            raise DismissedError(f"{path} 有错误，请先改正：{problems[0]}")
         known = {question_key(d.question) for d in items}
         new: list[str] = []
         for question in (" ".join(q.split()) for q in questions if q.strip()):
@@ -104,5 +104,5 @@ def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
             raise DismissedError(f"{path}：{exc}") from exc
         write_atomically(path, text)
     if not known | {question_key(q) for q in new} <= {question_key(d.question) for d in parse_dismissed(policies_dir)[0]}:
-        raise DismissedError(f"{path}：写入后无法读回 / the file does not read back")
+        raise DismissedError(f"{path}：写入后无法读回")
     return new

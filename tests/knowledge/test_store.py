@@ -299,7 +299,7 @@ def test_held_back_edit_is_announced_with_file_and_line(policies, write):
     stream = io.StringIO()
     announce_held_back(store.snapshot().held_back, stream)
     text = stream.getvalue()
-    assert "有修改未生效" in text and "held back" in text
+    assert "有修改未生效" in text and "held back" not in text  # staff read Chinese only
     assert f"{path}:5: [recruit.job_fair] 错误：title 后面是中文冒号" in text
 
 
@@ -334,4 +334,4 @@ def test_watcher_announces_a_held_back_edit_and_its_fix(policies, write):
     write("recruit.yml", RECRUIT)
     while "所有修改均已生效" not in stream.getvalue() and clock.monotonic() < deadline:
         clock.sleep(0.02)
-    assert "every edit is live" in stream.getvalue()
+    assert "所有修改均已生效" in stream.getvalue()
