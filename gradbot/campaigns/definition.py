@@ -128,7 +128,7 @@ def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list
         try:
             case_type = catalog.case_type(case_types[0][0])
         except CatalogError as exc:
-            problems.append(Problem(file, case_types[0][1], f"未知的办理事项：{exc}"))
+            problems.append(Problem(file, case_types[0][1], str(exc)))
     statuses = []
     if values.get("status") and case_type is None and not case_types:
         problems.append(Problem(file, values["status"][0][1], "audience 写了 status 就要写 case_type（哪个事项的状态？）"))
@@ -137,7 +137,7 @@ def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list
             try:
                 statuses.append(case_type.status(text).name)
             except CatalogError as exc:
-                problems.append(Problem(file, line, f"未知的状态：{exc}"))
+                problems.append(Problem(file, line, str(exc)))
     return Audience(
         levels=tuple(dict.fromkeys(level for level in levels if level)),
         colleges=tuple(dict.fromkeys(text for text, _ in values.get("college", []))),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 EXAMPLES = 5
 
@@ -17,18 +19,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     notify_sub = notify.add_subparsers(dest="notify_command", metavar="NOTIFY_COMMAND", required=True)
     preview = notify_sub.add_parser("preview", help="检查提醒文件，列出谁会收到什么（不做任何改动）")
     preview.add_argument("file", type=Path)
-    preview.set_defaults(func=run_preview)
+    preview.set_defaults(func=_staff(run_preview))
     send = notify_sub.add_parser("send", help="提醒排队，由运行中的助手发送（每位学生一次）")
     send.add_argument("file", type=Path)
-    send.set_defaults(func=run_send)
+    send.set_defaults(func=_staff(run_send))
     report = notify_sub.add_parser("report", help="每个提醒：匹配、已送达、屏蔽、关闭提醒、失败、点了按钮的人数")
     report.add_argument("name", nargs="?", help="只看一个提醒（默认：全部）")
-    report.set_defaults(func=run_report)
+    report.set_defaults(func=_staff(run_report))
     new = notify_sub.add_parser("new", help="由知识库条目生成提醒草稿文件")
     new.add_argument("--from", dest="entry_id", required=True, metavar="ENTRY_ID")
     new.add_argument("--out", type=Path, help="默认：GRADBOT_CAMPAIGNS_DIR/<日期>-<条目>.yml")
     new.add_argument("--force", action="store_true", help="覆盖已有文件")
-    new.set_defaults(func=run_new)
+    new.set_defaults(func=_staff(run_new))
+
+
+def _staff(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``command`` with log records kept off the console: staff read only its own (Chinese) lines."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from gradbot.logsetup import staff_output
+
+        with staff_output():
+            return command(args)
+
+    return run
 
 
 def _knowledge():  # type: ignore[no-untyped-def]

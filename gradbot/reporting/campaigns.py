@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -105,8 +106,14 @@ def render_text(counts: Sequence[CampaignCounts]) -> str:
     for c in counts:
         when = (c.send_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + (" 紧急" if c.urgent else "")
         lines.append([c.name, when] + [str(getattr(c, attr)) for attr, _, _ in COLUMNS])
-    widths = [max(len(row[i]) for row in lines) for i in range(len(heading))]
-    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines)
+    widths = [max(_width(row[i]) for row in lines) for i in range(len(heading))]
+    return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+                     for row in lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def render_html(counts: Sequence[CampaignCounts]) -> str:

@@ -43,8 +43,8 @@ def test_a_good_file_parses_with_names_normalised(tmp_path, catalog, kb):
 
 @pytest.mark.parametrize("old, new, line, words", [
     ("level: [本科, master]", "level: [本科, 专科]", 4, "未知的层次“专科”"),
-    ("case_type: 签约派遣", "case_type: 签约", 6, "未知的办理事项"),
-    ("[待提交, Reviewed by your school]", "[待提交, 未提交]", 7, "未知的状态"),
+    ("case_type: 签约派遣", "case_type: 签约", 6, "未知事项“签约”"),
+    ("[待提交, Reviewed by your school]", "[待提交, 未提交]", 7, "未知状态“未提交”"),
     ("button: dispatch.agreement_stamp", "button: dispatch.agreement_stamps", 10, "是不是 dispatch.agreement_stamp？"),
     ("send_at: 2026-06-01 09:00", "send_at: 6月1日", 2, "send_at 应是北京时间"),
     ("urgent: false", "urgent: maybe", 11, "urgent 应是 true 或 false"),

@@ -29,7 +29,7 @@ def test_mistake_preview_fix_send_twice_report(cases_db, tmp_path, capsys):
 
     assert main(["notify", "preview", str(path)]) == 1
     err = capsys.readouterr().err
-    assert f"{path}:6: 错误：未知的状态" in err and "待审核" in err and "未做任何操作" in err
+    assert f"{path}:6: 错误：未知状态“待审核”" in err and "未做任何操作" in err
 
     path.write_text(path.read_text(encoding="utf-8").replace("[待审核]", "[待提交]"), encoding="utf-8")
     assert main(["notify", "preview", str(path)]) == 0

@@ -8,7 +8,7 @@ from gradbot.db.engine import sessions
 from gradbot.db.models import Campaign, CampaignRecipient, OutboxMessage
 from gradbot.knowledge.schema import KnowledgeBase
 from gradbot.reporting.analysis import build_report
-from gradbot.reporting.campaigns import CampaignCounts, _bucket, campaign_counts, render_html, render_text
+from gradbot.reporting.campaigns import CampaignCounts, _bucket, _width, campaign_counts, render_html, render_text
 from gradbot.reporting.data import Period
 from gradbot.reporting.render import render_html as weekly
 from tests.support.campaigns import add_students
@@ -33,6 +33,14 @@ def test_text_and_html_show_every_count():
     page = render_html(counts)
     assert "a&lt;b" in page and '<td class="num">7</td>' in page and "提醒活动" in page
     assert "没有" in render_html([]) and "没有提醒活动" in render_text([])
+
+
+def test_text_columns_line_up_in_a_terminal():
+    """Chinese headings take two columns each: the numbers sit under their headings."""
+    head, row = render_text([CampaignCounts(name="a", send_at=dt.datetime(2026, 6, 1, 1, 0), urgent=False,
+                                            matched=12345, waiting=678)]).splitlines()
+    assert _width(head[:head.index("匹配")]) == _width(row[:row.index("12345")])
+    assert _width(head[:head.index("待发送")]) == _width(row[:row.index("678")])
 
 
 def test_the_weekly_report_has_the_campaign_section(db_url):
