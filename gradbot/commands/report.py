@@ -88,12 +88,12 @@ def _report(args: argparse.Namespace) -> int:
     campaigns = load_campaign_counts(period.utc_bounds())
     out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, handoff=handoff,
                                        campaigns=campaigns), encoding="utf-8")
+    for line in held_back_text(held_back_now()):  # first: knowledge-base edits the assistant does not serve
+        print(line)
     print(f"{period.start} – {period.end}：{report.message_count} 条消息，"
           f"未答问题 {sum(g.size for g in report.groups)} 个，共 {len(report.groups)} 组"
           + (f"（另有 {len(done)} 组已在 gradbot review 中处理）" if done else ""))
     print(f"报告：{out}")
-    for line in held_back_text(held_back_now()):  # knowledge-base edits the assistant does not serve
-        print(line)
     if args.csv:
         rows = write_unanswered_csv(report, args.csv)
         print(f"CSV：{args.csv}（{rows} 个问题）")
