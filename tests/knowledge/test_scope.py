@@ -70,3 +70,25 @@ def test_an_entry_agrees_with_the_place_it_is_bound_to():
     assert not agrees_on_place(cities, "户口迁回原籍怎么办")  # no place named
     assert not agrees_on_place(entry("三方协议解约"), "成都的公司要解约")  # the entry is bound to no place
     assert "海口" not in without_places("户口迁入海口要什么条件") and "户口" in without_places("户口迁入海口要什么条件")
+
+
+def test_places_typed_in_english_are_the_chinese_places():
+    from gradbot.knowledge.scope import with_chinese_place_names
+
+    shanghai = entry("上海落户申请条件")
+    assert excluded(shanghai, "Can I settle in Beijing?") == "place:北京"
+    assert excluded(shanghai, "How do I settle in Shanghai?") == ""
+    cities = entry("上海以外城市落户", keywords=("成都", "杭州"))
+    assert agrees_on_place(cities, "I got a job in Chengdu, can my hukou move there?")
+    assert with_chinese_place_names("Settling in Hangzhou or Xi'an?") == "settling in 杭州 or 西安?"
+    assert "beijing" not in without_places("Can I settle in Beijing") and "settle" in without_places("Can I settle in Beijing")
+    # whole words only, and our own school's English name is not a place
+    assert excluded(shanghai, "Where is the Xi'an Jiaotong University career office?") == ""
+    assert with_chinese_place_names("XJTU in Xi'an") == "xjtu in 西安"
+    assert excluded(shanghai, "I want to change my sexiang plan") == ""  # "xian" inside a word is no place
+
+
+def test_other_universities_named_in_english():
+    assert names_other_school("How do I apply for a master's at Tsinghua University?")
+    assert not names_other_school("Where does Xi'an Jiaotong University stamp the agreement?")
+    assert not names_other_school("Where does the university stamp the agreement?")
