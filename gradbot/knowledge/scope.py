@@ -106,10 +106,14 @@ def _places_in(text: str) -> set[str]:
     return {PLACE_ALIASES.get(p, p) for p in found} | {PLACES_EN[p] for p in _PLACE_EN.findall(text)}
 
 
+# "上海以外城市落户", "除西安外", "other than Shanghai": a place an entry names to exclude it
+_EXCEPT_PLACE = re.compile(r"除了?[\u4e00-\u9fff]{1,4}?(?:以外|之外|外)|[\u4e00-\u9fff]{1,4}?(?:以外|之外)|other than [a-z']+")
+
+
 @lru_cache(maxsize=4096)
 def entry_places(title: str, keywords: tuple[str, ...]) -> frozenset[str]:
-    """Places an entry is bound to (named in its title or keywords)."""
-    return frozenset(_places_in(normalize(" ".join((title, *keywords)))))
+    """Places an entry is bound to (named in its title or keywords, not as the place it excludes)."""
+    return frozenset(_places_in(_EXCEPT_PLACE.sub(" ", normalize(" ".join((title, *keywords))))))
 
 
 def names_other_school(text: str) -> bool:

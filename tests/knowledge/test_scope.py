@@ -92,3 +92,11 @@ def test_other_universities_named_in_english():
     assert names_other_school("How do I apply for a master's at Tsinghua University?")
     assert not names_other_school("Where does Xi'an Jiaotong University stamp the agreement?")
     assert not names_other_school("Where does the university stamp the agreement?")
+
+
+def test_a_place_an_entry_names_to_exclude_does_not_bind_it():
+    cities = entry("上海以外城市落户（北京、深圳等）", keywords=("成都落户",))
+    assert entry_places(cities.title, cities.keywords) == {"北京", "深圳", "成都"}
+    assert excluded(cities, "How many points do I need to settle in Shanghai?") == "place:上海"
+    assert not agrees_on_place(cities, "上海落户要多少分")
+    assert entry_places("Settling in cities other than Shanghai", ()) == frozenset()
