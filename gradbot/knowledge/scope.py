@@ -77,11 +77,13 @@ COMPANIES = (
 ).split()
 HIRING_WORDS = (
     "校招 秋招 春招 社招 实习生招聘 招聘 笔试 面试 网申 内推 宣讲 薪资 工资 待遇 年薪 月薪 开多少 录取 考试 体检 "
-    "岗位 hire hiring interview salary written test"
+    "岗位 hire hiring interview salary written test "
+    # how many it takes on (招多少人, 名额, 扩招): the company's headcount, not the job-fair figures
+    "招 名额 人数 录用 要多少人 要几个人 缺人 headcount recruit"
 ).split()
 # Words of other fields whose contracts and procedures share words with ours.
 OTHER_FIELDS = (
-    "二手房 购房 买房 卖房 房屋买卖 商品房 房产 房贷 租房 房租 租赁 房东 商铺 物业 装修 车贷 买车 "
+    "二手房 购房 买房 卖房 房屋买卖 商品房 房产 房贷 租房 房租 租赁 房东 退租 不租 续租 转租 租期 商铺 物业 装修 车贷 买车 "
     "电子税务局 税务局 纳税 个税 资金监管 托管协议 主播 经纪公司 艺人 合约机 宽带 话费 健身卡 驾校 网贷 信用卡 "
     "工程款 承包 加盟"
 ).split()
@@ -127,7 +129,10 @@ def names_other_school(text: str) -> bool:
 def asks_company_hiring(text: str) -> bool:
     """True when the question is about a named company's own hiring (test, pay, schedule)."""
     norm = normalize(text)
-    return any(c in norm for c in COMPANIES) and any(w in norm for w in HIRING_WORDS)
+    named = [c for c in COMPANIES if c in norm]
+    for company in sorted(named, key=len, reverse=True):  # 招商银行 names a bank, it does not hire by itself
+        norm = norm.replace(company, " ")
+    return bool(named) and any(w in norm for w in HIRING_WORDS)
 
 
 def names_other_field(text: str) -> bool:

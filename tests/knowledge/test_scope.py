@@ -53,11 +53,17 @@ def test_a_named_companys_hiring_is_recognised():
     assert asks_company_hiring("腾讯的校招流程")
     assert not asks_company_hiring("秋招一般几月开始")  # no company named
     assert not asks_company_hiring("华为的三方违约金能少交吗")  # a company, but not its hiring
+    # its headcount is its hiring too (not the job-fair figures), in Chinese or English
+    assert asks_company_hiring("华为今年招多少人")
+    assert asks_company_hiring("腾讯今年校招名额多少")
+    assert asks_company_hiring("How many people will Huawei recruit this year?")
+    assert not asks_company_hiring("招商银行的三方违约金能少交吗")  # 招 of the bank's own name is no hiring word
 
 
 def test_another_fields_contract_is_out_of_scope():
     assert out_of_scope_reason("二手房网签在哪里办理") == "other_field"
     assert out_of_scope_reason("租房合同违约金要交多少") == "other_field"
+    assert out_of_scope_reason("合同签了两年，提前退租要赔多少") == "other_field"  # a lease, whatever it is called
     assert out_of_scope_reason("西工大的三方在哪盖章") == "other_school"
     assert out_of_scope_reason("华为秋招笔试考什么") == "company_hiring"
     assert out_of_scope_reason("网签怎么操作") == ""
