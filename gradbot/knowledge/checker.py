@@ -2,8 +2,8 @@
 
 Besides syntax and schema errors (from :mod:`.loader`), it warns about entries not
 checked for ``stale_days``, questions that are nearly the same under two ids, deadlines
-that have passed, and,
-with a model, questions the NLU sends to another topic.
+that have passed, editor notes left in an answer ("尚未确认", "TODO": students would read
+them), and, with a model, questions the NLU sends to another topic.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ from gradbot.knowledge.schema import KnowledgeBase, Problem
 from gradbot.office_hours.checks import office_hours_problems
 
 NEAR_DUPLICATE = 0.85
+# Notes meant for staff that must not reach students: an unconfirmed fact is phrased for the
+# student ("以学校最新通知为准，请向205室老师确认"), never as "尚未确认" or "not confirmed".
+EDITOR_NOTE = re.compile(
+    r"待确认|尚未确认|未经确认|未确认|没有确认|尚未核实|未核实|未经核实|可信度低|可靠来源|找到来源|查到的|未查到|没有查到|"
+    r"没有确定的说法|TODO|TBD|FIXME|UNCONFIRMED|unconfirmed|unverified|not (?:yet |been )?confirmed|to be confirmed|"
+    r"not verified|low-authority|what we found|no reliable source|was not found",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -128,6 +136,25 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
+def editor_notes(kb: KnowledgeBase) -> list[Problem]:
+    """Warnings for answers (``answer``, ``answer_en``) that contain a note meant for staff."""
+    problems = []
+    for entry in kb.entries.values():
+        try:
+            lines = Path(entry.file).read_text(encoding="utf-8").splitlines() if entry.file else []
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for field_name, text in (("answer", entry.answer), ("answer_en", entry.answer_en)):
+            notes = list(dict.fromkeys(found.group(0) for found in EDITOR_NOTE.finditer(text or "")))
+            if not notes:
+                continue
+            # the line of the first note in the file (the entry's own line when it cannot be found)
+            line = next((n for n in range(max(entry.line, 1), len(lines) + 1) if notes[0] in lines[n - 1]), entry.line)
+            problems.append(Problem(str(entry.file), line, f"{field_name} 里有写给老师自己看的备注（{'、'.join(notes)}），"
+                                    "学生会原样看到：请改成对学生说的话（例如“以学校最新通知为准，请向205室老师确认”）", entry.id, "warning"))
+    return problems
+
+
 def placeholder_contacts(directory: Path) -> list[Problem]:
     """Warnings for values of ``_contacts.yml`` still reading "待确认（请管理员填写）" (left out of answers)."""
     path = Path(directory) / CONTACTS_FILE
@@ -159,7 +186,7 @@ def check_directory(directory: Path, stale_days: int = 180, with_model: bool = F
     drafts = parse_drafts_file(Path(directory), known_topics=known_topics)  # checked, never served
     problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
     problems += office_hours_problems(Path(directory))
-    problems += passed_deadlines(kb) + placeholder_contacts(Path(directory))
+    problems += passed_deadlines(kb) + placeholder_contacts(Path(directory)) + editor_notes(kb)
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))
