@@ -26,9 +26,18 @@ COMMAND_MODULES = (
 )
 
 
+class StaffParser(argparse.ArgumentParser):
+    """An argument parser whose ``-h`` help line is in Chinese (the subcommands' parsers are of this class too)."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, add_help=False, **kwargs)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(prog="gradbot", description="就创中心 graduate assistant")
+    parser = StaffParser(prog="gradbot", description="就创中心毕业生助手")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -51,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last line of defence: a clear message, not a traceback
         logging.getLogger("gradbot").debug("command failed", exc_info=True)
-        print(f"gradbot {args.command}: error: {exc}", file=sys.stderr)
+        print(f"gradbot {args.command}：错误：{exc}", file=sys.stderr)
         return 1
 
 

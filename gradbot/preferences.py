@@ -40,11 +40,18 @@ class Preferences:
 
 
 def telegram_language(language_code: str | None) -> str | None:
-    """Telegram's ``language_code`` as ``zh``/``en`` (other languages read English); None when absent."""
+    """Telegram's ``language_code`` as ``zh``/``en`` (other languages read English); None when absent.
+
+    The one rule for reading ``language_code``: every part of the bot asks here."""
     code = (language_code or "").strip().lower()
     if not code:
         return None
     return "zh" if code.startswith("zh") else "en"
+
+
+def reads_english(language_code: str | None) -> bool:
+    """Whether a Telegram client set to ``language_code`` gets English (the rule of :func:`telegram_language`)."""
+    return telegram_language(language_code) == "en"
 
 
 def _from_row(row: StudentPreference | None) -> Preferences:

@@ -119,3 +119,20 @@ def test_bad_evaluation_file_is_refused_clearly(tmp_path: Path) -> None:
     path.write_text("- text: hi\n", encoding="utf-8")
     with pytest.raises(ValueError, match="item 1"):
         load_items(path)
+
+
+def test_the_english_set_is_valid_and_stays_out_of_training(tmp_path: Path) -> None:
+    """tests/eval/english_questions.yml: known labels, plain English, and not trained on."""
+    from gradbot.knowledge.loader import load_directory
+    from gradbot.settings import Settings
+    from gradbot.textnorm import is_mostly_english
+    from gradbot.training import write_kb_nlu
+
+    items = load_items(PROJECT_ROOT / "tests" / "eval" / "english_questions.yml")
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    assert 20 <= len(items) <= 40 and all(is_mostly_english(item.text) for item in items)
+    assert {e for item in items for e in item.expect} - set(kb.entries) == {"@out_of_scope"}
+    kb_nlu = tmp_path / "kb_nlu.yml"
+    write_kb_nlu(Settings(project_root=PROJECT_ROOT, policies_dir=PROJECT_ROOT / "policies"), kb_nlu)
+    texts = training_texts(PROJECT_ROOT / "nlu_data", PROJECT_ROOT / "policies", [kb_nlu])
+    assert not find_leaks([item.text for item in items], texts)

@@ -29,6 +29,7 @@ def test_defaults_changes_and_language(db_url):
 @pytest.mark.parametrize("code, language", [("zh-hans", "zh"), ("zh-TW", "zh"), ("en", "en"), ("ru", "en"), (None, None)])
 def test_telegram_language(code, language):
     assert preferences.telegram_language(code) == language
+    assert preferences.reads_english(code) is (language == "en")
 
 
 def test_a_row_created_concurrently_is_updated_not_duplicated(db_url, monkeypatch):

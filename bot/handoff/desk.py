@@ -6,7 +6,8 @@ and moves messages between the student's chat and that place.
 * Staff -> student: through the outbox (:mod:`gradbot.outbox`, kind ``handoff_copy``),
   so a restart never loses or repeats a reply; :meth:`HandoffDesk.on_outcome` then marks
   the staff message delivered (a 👌 reaction, or a short reply) or reports a block.
-* A topic deleted by hand ("message thread not found") is recreated with a new card; a
+* A topic deleted by hand ("message thread not found") is recreated with a new card that
+  repeats the student's messages of the ticket so far; a
   topic closed by hand is reopened when there is something to post.
 * Two requests never make two topics: the database allows one open ticket per user,
   and the topic is created under a per-ticket lock, only while the ticket has none.
@@ -191,7 +192,8 @@ class HandoffDesk:
     def _card_text(session: Any, ticket: TicketView, note: str, forum: bool) -> str:
         turns = card.recent_turns(session, ticket.telegram_user_id)
         facts = card.student_facts(session, ticket.student_id)
-        return card.card_text(ticket, turns, facts, opened_note=note, with_topics=forum)
+        earlier = [(m.created_at, m.text) for m in tickets.messages(session, ticket.id, ["student"])]
+        return card.card_text(ticket, turns, facts, opened_note=note, with_topics=forum, earlier=earlier)
 
     # --- posting into the ticket's place -------------------------------------------------------
 

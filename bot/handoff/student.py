@@ -27,6 +27,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.handoff.desk import CALLBACK_PREFIX, HandoffDesk
 from bot.replies import Button, CallbackCodec, Turn
 from bot.services import services
+from gradbot import preferences
 from gradbot.handoff import card, texts, tickets
 from gradbot.handoff.tickets import TicketView
 
@@ -50,7 +51,7 @@ def command_of(message: Message) -> Optional[str]:
 
 def _english(update: Update) -> bool:
     user = update.effective_user
-    return bool(user and (user.language_code or "").lower().startswith("en"))
+    return user is not None and preferences.reads_english(user.language_code)
 
 
 async def _say(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:

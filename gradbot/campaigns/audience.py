@@ -60,6 +60,14 @@ def matches(session: Session, audience: Audience, student_ids: Iterable[str] | N
     return found
 
 
+def muted(found: Iterable[Match], delivered: Iterable[str] = ()) -> list[Match]:
+    """The one definition of "muted" that staff see (``notify preview``, ``send`` and ``report``): a
+    matching bound student with reminders off who has not been sent this campaign (``delivered``:
+    the student ids it reached). Never sent, never counted as reached."""
+    reached = set(delivered)
+    return [m for m in found if m.muted and m.student_id not in reached]
+
+
 def unknown_colleges(session: Session, colleges: Iterable[str]) -> list[str]:
     """The colleges no student in the database belongs to (likely a typo)."""
     wanted = list(colleges)

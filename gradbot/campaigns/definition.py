@@ -49,7 +49,7 @@ class Audience:
                  "、".join(self.colleges), self.case_type or ""]
         if self.statuses:
             parts[-1] += "=" + "、".join(self.statuses)
-        return "；".join(p for p in parts if p) or "所有已绑定的学生 (every bound student)"
+        return "；".join(p for p in parts if p) or "所有已绑定的学生"
 
 
 @dataclass(frozen=True)
@@ -100,18 +100,18 @@ def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list
     if isinstance(node, yaml.ScalarNode) and not str(node.value).strip():
         return Audience()
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, node_line(node), "'audience' must be a block of 'key: value' lines (level, college, case_type, status)"))
+        problems.append(Problem(file, node_line(node), "audience 应是若干行 “键: 值”（level、college、case_type、status）"))
         return Audience()
     duplicate_keys(node, file, "", problems)
     fields = node_mapping(node)
     values: dict[str, list[tuple[str, int]]] = {}
     for key, (key_node, value_node) in fields.items():
         if key not in AUDIENCE_KEYS:
-            problems.append(Problem(file, node_line(key_node), f"unknown audience key '{key}' (allowed: {', '.join(AUDIENCE_KEYS)})"))
+            problems.append(Problem(file, node_line(key_node), f"audience 里没有 “{key}” 这一项（可用：{'、'.join(AUDIENCE_KEYS)}）"))
             continue
         items = _text_list(value_node)
         if items is None:
-            problems.append(Problem(file, node_line(value_node), f"audience '{key}' must be a value or a list of values"))
+            problems.append(Problem(file, node_line(value_node), f"audience 的 {key} 应是一个值或一组值"))
             continue
         values[key] = items
     levels = []
@@ -119,25 +119,25 @@ def _parse_audience(node: yaml.Node, file: str, catalog: Catalog, problems: list
         try:
             levels.append(parse_level(text))
         except CatalogError:
-            problems.append(Problem(file, line, f"unknown level '{text}' (use 本科/硕士/博士 or undergraduate/master/doctor)"))
+            problems.append(Problem(file, line, f"未知的层次“{text}”（请用 本科/硕士/博士 或 undergraduate/master/doctor）"))
     case_type = None
     case_types = values.get("case_type", [])
     if len(case_types) > 1:
-        problems.append(Problem(file, case_types[1][1], "audience 'case_type' takes one case type"))
+        problems.append(Problem(file, case_types[1][1], "audience 的 case_type 只能写一个办理事项"))
     if case_types:
         try:
             case_type = catalog.case_type(case_types[0][0])
         except CatalogError as exc:
-            problems.append(Problem(file, case_types[0][1], f"unknown case type: {exc}"))
+            problems.append(Problem(file, case_types[0][1], str(exc)))
     statuses = []
     if values.get("status") and case_type is None and not case_types:
-        problems.append(Problem(file, values["status"][0][1], "audience 'status' needs 'case_type' (whose status?)"))
+        problems.append(Problem(file, values["status"][0][1], "audience 写了 status 就要写 case_type（哪个事项的状态？）"))
     elif case_type is not None:
         for text, line in values.get("status", []):
             try:
                 statuses.append(case_type.status(text).name)
             except CatalogError as exc:
-                problems.append(Problem(file, line, f"unknown status: {exc}"))
+                problems.append(Problem(file, line, str(exc)))
     return Audience(
         levels=tuple(dict.fromkeys(level for level in levels if level)),
         colleges=tuple(dict.fromkeys(text for text, _ in values.get("college", []))),
@@ -155,23 +155,23 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
     if root is None:
         return None, problems
     if not isinstance(root, yaml.MappingNode):
-        problems.append(Problem(file, node_line(root), "a campaign file is a block of 'field: value' lines starting with 'name:'"))
+        problems.append(Problem(file, node_line(root), "提醒文件应是若干行 “字段: 值”，以 name: 开头"))
         return None, problems
     duplicate_keys(root, file, "", problems)
     fields = node_mapping(root)
     for name, (key_node, _) in fields.items():
         if name not in FIELDS:
-            problems.append(Problem(file, node_line(key_node), f"unknown field '{name}' (allowed: {', '.join(FIELDS)})"))
+            problems.append(Problem(file, node_line(key_node), f"没有 “{name}” 这个字段（可用：{'、'.join(FIELDS)}）"))
     for name in ("name", "text"):
         if name not in fields:
-            problems.append(Problem(file, 1, f"missing field '{name}'"))
+            problems.append(Problem(file, 1, f"缺少字段 {name}"))
 
     values: dict[str, str] = {}
     for name in ("name", "send_at", "text", "text_en", "button", "urgent"):
         if name in fields:
             value = node_text(fields[name][1])
             if value is None:
-                problems.append(Problem(file, node_line(fields[name][1]), f"'{name}' must be text, not a list or block"))
+                problems.append(Problem(file, node_line(fields[name][1]), f"{name} 应是一段文字，不能是列表或块"))
             else:
                 values[name] = value
 
@@ -180,25 +180,25 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
 
     name = values.get("name", "")
     if "name" in values and not _NAME.match(name):
-        problems.append(Problem(file, line_of("name"), f"name '{name}' must be 1–100 letters, digits, '-', '_' or '.' (no spaces)"))
+        problems.append(Problem(file, line_of("name"), f"name “{name}” 只能由 1–100 个字母、数字、-、_ 或 . 组成（不能有空格）"))
     if "text" in values and not values["text"]:
-        problems.append(Problem(file, line_of("text"), "'text' is empty"))
+        problems.append(Problem(file, line_of("text"), "text 是空的"))
     for key in ("text", "text_en"):
         if len(values.get(key, "")) > MAX_TEXT:
-            problems.append(Problem(file, line_of(key), f"'{key}' has {len(values[key])} characters; keep it under {MAX_TEXT}"))
+            problems.append(Problem(file, line_of(key), f"{key} 有 {len(values[key])} 个字，请控制在 {MAX_TEXT} 字以内"))
     if "text" in values and not values.get("text_en"):
-        problems.append(Problem(file, 1, "no 'text_en': students who use English get the Chinese text", severity="warning"))
+        problems.append(Problem(file, 1, "没有 text_en：使用英文的学生会收到中文", severity="warning"))
 
     send_at = None
     if values.get("send_at"):
         try:
             send_at = parse_send_at(values["send_at"])
         except ValueError:
-            problems.append(Problem(file, line_of("send_at"), f"'send_at' must be Beijing time like 2026-06-01 09:00, got '{values['send_at']}'"))
+            problems.append(Problem(file, line_of("send_at"), f"send_at 应是北京时间，例如 2026-06-01 09:00，现在是“{values['send_at']}”"))
         else:
             now = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
             if send_at < now:
-                problems.append(Problem(file, line_of("send_at"), f"send_at {send_at:%Y-%m-%d %H:%M} has passed: it goes out as soon as it is sent", severity="warning"))
+                problems.append(Problem(file, line_of("send_at"), f"send_at {send_at:%Y-%m-%d %H:%M} 已经过了：send 之后立即发出", severity="warning"))
 
     urgent = False
     if values.get("urgent"):
@@ -206,18 +206,18 @@ def parse_campaign(path: Path, catalog: Catalog, kb: KnowledgeBase,
         if flag in _TRUE | _FALSE:
             urgent = flag in _TRUE
         else:
-            problems.append(Problem(file, line_of("urgent"), f"'urgent' must be true or false, got '{values['urgent']}'"))
+            problems.append(Problem(file, line_of("urgent"), f"urgent 应是 true 或 false，现在是“{values['urgent']}”"))
 
     button = values.get("button") or None
     if button and button not in kb.entries:
         close = difflib.get_close_matches(button, list(kb.entries), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        problems.append(Problem(file, line_of("button"), f"unknown entry id '{button}' (no such entry in the knowledge base{hint})"))
+        hint = f"；是不是 {close[0]}？" if close else ""
+        problems.append(Problem(file, line_of("button"), f"button 的条目 id {button} 在知识库里不存在{hint}"))
 
     audience = _parse_audience(fields["audience"][1], file, catalog, problems) if "audience" in fields else Audience()
     if audience == Audience() and not any("audience" in p.message for p in problems):
         problems.append(Problem(file, line_of("audience") if "audience" in fields else 1,
-                                "no audience: every bound student gets it", severity="warning"))
+                                "没有 audience：所有已绑定的学生都会收到", severity="warning"))
 
     if any(p.severity == "error" for p in problems):
         return None, sorted(problems, key=lambda p: p.line)

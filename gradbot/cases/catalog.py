@@ -177,17 +177,17 @@ def parse_level(value: str | None) -> str | None:
 
 def _parse(data: object, source: str) -> Catalog:
     if not isinstance(data, dict) or not isinstance(data.get("case_types"), dict):
-        raise CatalogError(f"{source}: expected a mapping with 'case_types'")
+        raise CatalogError(f"{source}：应有 case_types:")
     types = []
     for key, spec in data["case_types"].items():
         if not isinstance(spec, dict) or not spec.get("name") or not spec.get("statuses"):
-            raise CatalogError(f"{source}: case type {key!r} needs 'name' and 'statuses'")
+            raise CatalogError(f"{source}：办理事项 {key} 需要 name 和 statuses")
         statuses = []
         for item in spec["statuses"]:
             if isinstance(item, str):
                 item = {"name": item}
             if not isinstance(item, dict) or not item.get("name"):
-                raise CatalogError(f"{source}: a status of {key!r} has no 'name'")
+                raise CatalogError(f"{source}：{key} 有一个状态没有 name")
             statuses.append(Status(
                 name=str(item["name"]).strip(),
                 name_en=str(item.get("name_en") or "").strip(),
@@ -231,18 +231,18 @@ def parse_student_id_rules(data: object, source: str) -> tuple[StudentIdRule, ..
     if data is None:
         return ()
     if not isinstance(data, dict):
-        raise CatalogError(f"{source}: 'student_ids' must have one line per level (default, undergraduate, master, doctor)")
+        raise CatalogError(f"{source}：student_ids 应每个层次一行（default、undergraduate、master、doctor）")
     rules = []
     for level, spec in data.items():
         if str(level) not in (*LEVEL_NAMES, "default"):
-            raise CatalogError(f"{source}: 'student_ids' level {level!r} is not default, undergraduate, master or doctor")
+            raise CatalogError(f"{source}：student_ids 的层次 {level} 不是 default、undergraduate、master 或 doctor")
         pattern, description = (spec.get("pattern"), spec.get("description", "")) if isinstance(spec, dict) else (spec, "")
         if not isinstance(pattern, str) or not pattern:
-            raise CatalogError(f"{source}: 'student_ids: {level}' needs a pattern")
+            raise CatalogError(f"{source}：student_ids: {level} 需要 pattern")
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise CatalogError(f"{source}: 'student_ids: {level}' is not a valid pattern ({exc})") from None
+            raise CatalogError(f"{source}：student_ids: {level} 不是有效的正则表达式（{exc}）") from None
         rules.append(StudentIdRule(str(level), pattern, str(description or "").strip()))
     return tuple(rules)
 
@@ -266,8 +266,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
         text = snapshot.case_types_text
         if text is None:
             held = [str(p) for h in snapshot.held_back if h.file == source for p in h.problems]
-            raise CatalogError(f"办理事项文件不可用 / case-type catalog unavailable: {source}"
-                               + (f" ({held[0]})" if held else " (file not found)"))
+            raise CatalogError(f"办理事项文件不可用：{source}"
+                               + (f"（{held[0]}）" if held else "（文件不存在）"))
     else:
         source = str(path)
         try:

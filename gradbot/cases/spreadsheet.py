@@ -66,7 +66,7 @@ def _rows_to_table(raw_rows: Iterable[tuple[int, Sequence]], source: str) -> Tab
     missing = [f for f in REQUIRED_FIELDS if f not in header.values()]
     if missing:
         names = "、".join(f"{HEADER_NAMES[f][0]}({f})" for f in missing)
-        raise ImportFileError(f"{source}：缺少必填的列 {names} / missing column(s)")
+        raise ImportFileError(f"{source}：缺少必填的列 {names}")
     rows = []
     for number, cells in iterator:
         values = {key: (cells[index] if index < len(cells) else None) for index, key in header.items()}
@@ -110,7 +110,7 @@ def _read_xlsx(path: Path) -> Table:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ImportFileError(f"{path.name}：无法作为 Excel（.xlsx）文件打开，文件可能已损坏或其实是别的格式；"
-                              f"请用 Excel 打开后另存为 .xlsx / not a readable XLSX file ({type(exc).__name__})") from None
+                              f"请用 Excel 打开后另存为 .xlsx（{type(exc).__name__}）") from None
     try:
         sheet = workbook.active or workbook.worksheets[0]
         table = _rows_to_table(
@@ -127,7 +127,7 @@ def read_table(path: str | Path) -> Table:
     """Read a CSV or XLSX spreadsheet; :class:`ImportFileError` if it can't be used at all."""
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"{path}：文件不存在 / no such file")
+        raise ImportFileError(f"{path}：文件不存在")
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         magic = handle.read(8)

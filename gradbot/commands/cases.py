@@ -14,25 +14,25 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    db = sub.add_parser("db", help="case-status database schema")
+    db = sub.add_parser("db", help="办理进度数据库的结构（upgrade 升级、current 当前版本）")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
-    db_sub.add_parser("upgrade", help="apply all migrations (safe to repeat; never drops data)").set_defaults(func=run_upgrade)
-    db_sub.add_parser("current", help="print the schema revision").set_defaults(func=run_current)
+    db_sub.add_parser("upgrade", help="执行全部数据库迁移（可重复执行，不会删除数据）").set_defaults(func=run_upgrade)
+    db_sub.add_parser("current", help="显示数据库结构版本").set_defaults(func=run_current)
 
-    cases = sub.add_parser("cases", help="staff import and lookup of students' cases")
+    cases = sub.add_parser("cases", help="导入和查询学生的办理进度")
     cases_sub = cases.add_subparsers(dest="cases_command", metavar="CASES_COMMAND", required=True)
-    imp = cases_sub.add_parser("import", help="import a CSV/XLSX spreadsheet (preview unless --apply)")
-    imp.add_argument("file", type=Path, help="CSV (UTF-8 or GBK) or XLSX with 学号, 事项, 状态 … columns")
-    imp.add_argument("--apply", action="store_true", help="write the valid rows (in one transaction)")
-    imp.add_argument("--strict", action="store_true", help="refuse the whole file if any row is rejected")
-    imp.add_argument("--limit", type=int, default=50, help="rows listed per section (default 50)")
+    imp = cases_sub.add_parser("import", help="导入 CSV/XLSX 表格（不加 --apply 只预览）")
+    imp.add_argument("file", type=Path, help="CSV（UTF-8 或 GBK）或 XLSX，含 学号、事项、状态 … 列")
+    imp.add_argument("--apply", action="store_true", help="写入有效的行（一次事务）")
+    imp.add_argument("--strict", action="store_true", help="有任何一行被拒绝就整个文件都不导入")
+    imp.add_argument("--limit", type=int, default=50, help="每部分最多列出的行数（默认 50）")
     imp.set_defaults(func=run_import)
-    show = cases_sub.add_parser("show", help="print a student's cases and history")
-    show.add_argument("student_id")
+    show = cases_sub.add_parser("show", help="显示一位学生的办理事项和变更历史")
+    show.add_argument("student_id", help="学号")
     show.set_defaults(func=run_show)
 
-    code = sub.add_parser("bind-code", help="issue a one-time binding code and Telegram link for a student")
-    code.add_argument("student_id")
+    code = sub.add_parser("bind-code", help="为学生生成一次性绑定码和 Telegram 链接")
+    code.add_argument("student_id", help="学号")
     code.set_defaults(func=run_bind_code)
 
 
@@ -41,7 +41,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
     from gradbot.logsetup import redact
 
     upgrade()
-    print(f"database at revision {current_revision()} ({redact(_safe_url(database_url()))})")
+    print(f"数据库结构版本：{current_revision()}（{redact(_safe_url(database_url()))}）")
     return 0
 
 
@@ -49,7 +49,7 @@ def run_current(args: argparse.Namespace) -> int:
     from gradbot.db.engine import current_revision, head_revision
 
     current, head = current_revision(), head_revision()
-    print(f"current: {current or '(empty)'}; newest: {head}")
+    print(f"当前版本：{current or '（空）'}；最新版本：{head}")
     return 0 if current == head else 1
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    evaluate = sub.add_parser("eval", help="run an evaluation file through the assistant (JSON lines + summary)")
+    evaluate = sub.add_parser("eval", help="用评测文件测试助手（开发用；输出 JSON 行和汇总）")
     evaluate.add_argument("file", type=Path, help="YAML list of {text, expect}")
     evaluate.set_defaults(func=run_eval)
-    ask = sub.add_parser("ask", help="ask the assistant one or more questions (JSON lines)")
+    ask = sub.add_parser("ask", help="向助手提一个或多个问题（开发用；输出 JSON 行）")
     ask.add_argument("texts", nargs="+", metavar="TEXT")
     ask.set_defaults(func=run_ask)
 

@@ -18,28 +18,28 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date like 2026-03-01: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，应形如 2026-03-01") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="write an HTML report of what students asked (default: the last 7 days)")
-    report.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day, e.g. 2026-03-01 (Beijing)")
-    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: today)")
-    report.add_argument("--out", type=Path, metavar="FILE.html", help="default: build/report-<from>_<to>.html")
-    report.add_argument("--csv", type=Path, metavar="FILE.csv", help="also export the unanswered questions with their group")
+    report = sub.add_parser("report", help="生成学生提问情况的 HTML 报告（默认：最近 7 天）")
+    report.add_argument("--from", dest="start", type=_date, metavar="DATE", help="开始日期，如 2026-03-01（北京时间）")
+    report.add_argument("--to", dest="end", type=_date, metavar="DATE", help="结束日期，包含这一天（默认：今天）")
+    report.add_argument("--out", type=Path, metavar="FILE.html", help="默认：build/report-<开始日期>_<结束日期>.html")
+    report.add_argument("--csv", type=Path, metavar="FILE.csv", help="同时导出未答问题及其组号（CSV）")
     report.set_defaults(func=run_report)
 
-    log = sub.add_parser("log", help="conversation log maintenance")
+    log = sub.add_parser("log", help="对话记录维护（purge 清理旧记录）")
     log_sub = log.add_subparsers(dest="log_command", metavar="LOG_COMMAND", required=True)
-    purge = log_sub.add_parser("purge", help="delete logged messages older than the retention period")
-    purge.add_argument("--days", type=int, help="keep this many days (default: CONVERSATION_RETENTION_DAYS)")
+    purge = log_sub.add_parser("purge", help="删除超过保留期的对话记录")
+    purge.add_argument("--days", type=int, help="保留的天数（默认：CONVERSATION_RETENTION_DAYS）")
     purge.set_defaults(func=run_purge)
 
 
 def report_period(start: date | None, end: date | None, today: date | None = None):  # type: ignore[no-untyped-def]
     """The period the options ask for: ``start`` up to today, 7 days up to ``end``, or the last 7 days.
 
-    ValueError (Chinese and English) for a period that ends before it starts (``--from`` in the future).
+    ValueError (in Chinese) for a period that ends before it starts (``--from`` in the future).
     """
     from datetime import timedelta
 
@@ -49,7 +49,7 @@ def report_period(start: date | None, end: date | None, today: date | None = Non
     end = end or today or beijing_today()
     start = start or end - week
     if end < start:
-        raise ValueError(f"开始日期 {start} 晚于结束日期 {end} / the start date {start} is after the end date {end}")
+        raise ValueError(f"开始日期 {start} 晚于结束日期 {end}")
     return Period(start, end)
 
 
@@ -88,15 +88,15 @@ def _report(args: argparse.Namespace) -> int:
     campaigns = load_campaign_counts(period.utc_bounds())
     out.write_text(render_html(report, csv_name=args.csv.name if args.csv else None, handoff=handoff,
                                        campaigns=campaigns), encoding="utf-8")
-    print(f"{period.start} – {period.end}: {report.message_count} messages, "
-          f"{sum(g.size for g in report.groups)} unanswered in {len(report.groups)} groups"
-          + (f" ({len(done)} more groups already decided in gradbot review)" if done else ""))
-    print(f"report: {out}")
-    for line in held_back_text(held_back_now()):  # knowledge-base edits the assistant does not serve
+    for line in held_back_text(held_back_now()):  # first: knowledge-base edits the assistant does not serve
         print(line)
+    print(f"{period.start} – {period.end}：{report.message_count} 条消息，"
+          f"未答问题 {sum(g.size for g in report.groups)} 个，共 {len(report.groups)} 组"
+          + (f"（另有 {len(done)} 组已在 gradbot review 中处理）" if done else ""))
+    print(f"报告：{out}")
     if args.csv:
         rows = write_unanswered_csv(report, args.csv)
-        print(f"csv: {args.csv} ({rows} questions)")
+        print(f"CSV：{args.csv}（{rows} 个问题）")
     return 0
 
 
@@ -107,10 +107,10 @@ def run_purge(args: argparse.Namespace) -> int:
 
     days = get_settings().conversation_retention_days if args.days is None else args.days
     if days < 0:
-        print("--days must be 0 or more")
+        print("--days 不能小于 0")
         return 2
     upgrade()
     with sessions().begin() as session:
         removed = purge_older_than(session, days)
-    print(f"deleted {removed} messages older than {days} days")
+    print(f"已删除 {days} 天以前的消息 {removed} 条")
     return 0

@@ -17,38 +17,37 @@ from typing import Callable
 
 from gradbot.commands.report import _date
 
-ACTIONS_HELP = ("[a] 加到最接近的条目  [e] 加到其他条目  [d] 新建草稿  [x] 不归我们管（以后不再列出）  [s] 跳过  [q] 退出\n"
-                "[a] add to the nearest entry  [e] another entry  [d] new draft  [x] not ours (for good)  [s] skip  [q] quit")
+ACTIONS_HELP = "[a] 加到最接近的条目  [e] 加到其他条目  [d] 新建草稿  [x] 不归我们管（以后不再列出）  [s] 跳过  [q] 退出"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    review = sub.add_parser("review", help="decide what becomes of the unanswered questions (entry, draft or dismissed)")
-    review.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (Beijing); alone: up to today")
-    review.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day, included (default: today)")
-    review.add_argument("--list", action="store_true", help="print the open groups and exit")
-    review.add_argument("--group", type=int, metavar="N", help="the group to decide (its number in the report)")
+    review = sub.add_parser("review", help="逐组处理未答问题（加入条目、建草稿或标为不归我们管）")
+    review.add_argument("--from", dest="start", type=_date, metavar="DATE", help="开始日期（北京时间）；只写它时到今天为止")
+    review.add_argument("--to", dest="end", type=_date, metavar="DATE", help="结束日期，包含这一天（默认：今天）")
+    review.add_argument("--list", action="store_true", help="列出待处理的组后退出")
+    review.add_argument("--group", type=int, metavar="N", help="要处理的组（报告里的组号）")
     action = review.add_mutually_exclusive_group()
-    action.add_argument("--add-to", metavar="ENTRY_ID", help="add the group's phrasings to this entry's questions")
-    action.add_argument("--draft", action="store_true", help="start a draft entry with the group's phrasings")
-    action.add_argument("--dismiss", action="store_true", help="dismiss the group as not ours (remembered)")
-    review.add_argument("--topic", help="with --draft: the topic file the draft is meant for")
-    review.add_argument("--policies", type=Path, metavar="DIR", help="default: the project's policies/")
+    action.add_argument("--add-to", metavar="ENTRY_ID", help="把这组问法加到这个条目的 questions 里")
+    action.add_argument("--draft", action="store_true", help="用这组问法新建一条草稿")
+    action.add_argument("--dismiss", action="store_true", help="标为不归我们管（记下来，以后不再列出）")
+    review.add_argument("--topic", help="和 --draft 一起用：草稿打算放入的主题")
+    review.add_argument("--policies", type=Path, metavar="DIR", help="默认：项目的 policies/")
     review.set_defaults(func=run_review)
 
 
 def _describe(group, out) -> None:  # type: ignore[no-untyped-def]
     g = group.group
-    print(f"\n第 {g.id} 组 / group {g.id}：{g.size} 次提问，{g.sessions} 个对话"
+    print(f"\n第 {g.id} 组：{g.size} 次提问，{g.sessions} 个对话"
           f"（未能回答 {g.fallbacks}，👎 {g.thumbs_down}）", file=out)
-    print("  问法（次数）/ phrasings (times asked):", file=out)
+    print("  问法（次数）：", file=out)
     for text, times in group.open:
         print(f"    - {text}（{times}）", file=out)
     for text, where in group.decided:
-        print(f"    · {text}（已处理 decided: {where}）", file=out)
+        print(f"    · {text}（已处理：{where}）", file=out)
     if g.answered_by:
-        print("  被点 👎 的回答来自 / 👎 answers came from: " + "、".join(f"{i}（{n}）" for i, n in g.answered_by.most_common()), file=out)
+        print("  被点 👎 的回答来自：" + "、".join(f"{i}（{n}）" for i, n in g.answered_by.most_common()), file=out)
     if g.nearest_entry is not None:
-        print(f"  最接近的现有条目 / nearest entry: {g.nearest_entry.id}  {g.nearest_entry.title}（相似度 {g.nearest_score:.2f}）", file=out)
+        print(f"  最接近的现有条目：{g.nearest_entry.id}  {g.nearest_entry.title}（相似度 {g.nearest_score:.2f}）", file=out)
 
 
 def _decide(policies: Path, group, action: str, entry_id: str | None, topic: str | None, kb, out) -> bool:  # type: ignore[no-untyped-def]
@@ -61,25 +60,25 @@ def _decide(policies: Path, group, action: str, entry_id: str | None, topic: str
     try:
         if action == "entry":
             if entry_id not in kb.entries:
-                print(f"没有编号为 {entry_id} 的条目 / no such entry", file=out)
+                print(f"没有编号为 {entry_id} 的条目", file=out)
                 return False
             done = to_entry(policies, group, entry_id)
             if done.added:
-                print(f"已加入 {entry_id} 的 questions（{done.file}）：{'、'.join(done.added)}；几秒后生效 / added, live in seconds", file=out)
+                print(f"已加入 {entry_id} 的 questions（{done.file}）：{'、'.join(done.added)}；几秒后生效", file=out)
             for text, owner in done.elsewhere:
-                print(f"  未加入“{text}”：它已在条目 {owner} 里 / already under {owner}", file=out)
+                print(f"  未加入“{text}”：它已在条目 {owner} 里", file=out)
             if done.no_words:
-                print(f"  未加入“{'、'.join(done.no_words)}”：只有标点或表情，不是问题 / not a question (no words)", file=out)
+                print(f"  未加入“{'、'.join(done.no_words)}”：只有标点或表情，不是问题", file=out)
             if not done.added and not done.elsewhere and not done.no_words:
-                print("这些问法已经都在该条目里 / already there", file=out)
+                print("这些问法已经都在该条目里", file=out)
         elif action == "draft":
             draft_id = to_draft(policies, group, topic)
-            print(f"已新建草稿 {draft_id}（policies/_drafts.yml），请补写回答；gradbot kb drafts 可查看 / draft created", file=out)
+            print(f"已新建草稿 {draft_id}（policies/_drafts.yml），请补写回答；gradbot kb drafts 可查看", file=out)
         else:
             dismissed = to_dismissed(policies, group)
-            print(f"已记为不归我们管（policies/_dismissed.yml），以后不再列出：{'、'.join(dismissed) or '（已记录过）'} / dismissed", file=out)
+            print(f"已记为不归我们管（policies/_dismissed.yml），以后不再列出：{'、'.join(dismissed) or '（已记录过）'}", file=out)
     except (EditError, DraftsError, DismissedError) as exc:
-        print(f"未完成 / not done: {exc}", file=out)
+        print(f"未完成：{exc}", file=out)
         return False
     return True
 
@@ -111,32 +110,30 @@ def _review(args: argparse.Namespace, ask: Callable[[str], str], out, interactiv
     from gradbot.reporting.dismissed import parse_dismissed
 
     for problem in parse_dismissed(policies)[1]:  # a broken file: its dismissals do not count until it is fixed
-        print(f"注意 / note: {problem}", file=out)
+        print(f"注意：{problem}", file=out)
     pending, done = review_groups(report, load_decisions(policies, kb))
-    print(f"{period.start} – {period.end}：{len(pending)} 组待处理，{len(done)} 组已处理 / "
-          f"{len(pending)} open groups, {len(done)} decided", file=out)
+    print(f"{period.start} – {period.end}：{len(pending)} 组待处理，{len(done)} 组已处理", file=out)
     action = "entry" if args.add_to else "draft" if args.draft else "dismiss" if args.dismiss else None
     if args.group is not None:
         group = next((g for g in pending if g.id == args.group), None)
         if group is None:
             decided = any(g.id == args.group for g in done)
-            print(f"第 {args.group} 组{'已处理过' if decided else '不存在'} / group {args.group} "
-                  f"{'is already decided' if decided else 'does not exist'}", file=out)
+            print(f"第 {args.group} 组{'已处理过' if decided else '不存在'}", file=out)
             return 2
         if action is None:
             _describe(group, out)
-            print("请加 --add-to ENTRY_ID、--draft 或 --dismiss / add an action", file=out)
+            print("请加 --add-to 条目编号、--draft 或 --dismiss", file=out)
             return 2
         _describe(group, out)
         return 0 if _decide(policies, group, action, args.add_to, args.topic, kb, out) else 1
     if action is not None:
-        print("--add-to/--draft/--dismiss 需要和 --group N 一起用 / need --group N", file=out)
+        print("--add-to、--draft、--dismiss 需要和 --group N 一起用", file=out)
         return 2
     if args.list or not interactive_terminal:
         for group in pending:
             _describe(group, out)
         if pending:
-            print("\n处理一组：gradbot review --group N --add-to ENTRY_ID | --draft | --dismiss", file=out)
+            print("\n处理一组：gradbot review --group 组号 --add-to 条目编号 | --draft | --dismiss", file=out)
         return 0
     return interactive(policies, pending, kb, ask, out)
 
@@ -149,29 +146,29 @@ def interactive(policies: Path, pending: list, kb, ask: Callable[[str], str], ou
         while True:
             print(ACTIONS_HELP, file=out)
             try:
-                choice = ask("选择 / choice: ").strip().lower()
+                choice = ask("选择：").strip().lower()
             except EOFError:
                 choice = "q"
             if choice in ("q", "quit"):
-                print(f"已处理 {decided} 组 / {decided} groups decided", file=out)
+                print(f"已处理 {decided} 组", file=out)
                 return 0
             if choice in ("s", ""):
                 break
             if choice == "a" and group.group.nearest_entry is None:
-                print("没有最接近的条目，请用 e 输入条目编号 / no nearest entry; use e", file=out)
+                print("没有最接近的条目，请用 e 输入条目编号", file=out)
                 continue
             if choice in ("a", "e"):
-                entry_id = group.group.nearest_entry.id if choice == "a" else ask("条目编号 / entry id: ").strip()
+                entry_id = group.group.nearest_entry.id if choice == "a" else ask("条目编号：").strip()
                 ok = _decide(policies, group, "entry", entry_id, None, kb, out)
             elif choice == "d":
                 ok = _decide(policies, group, "draft", None, None, kb, out)
             elif choice == "x":
                 ok = _decide(policies, group, "dismiss", None, None, kb, out)
             else:
-                print("请输入 a、e、d、x、s 或 q / type a, e, d, x, s or q", file=out)
+                print("请输入 a、e、d、x、s 或 q", file=out)
                 continue
             if ok:
                 decided += 1
                 break
-    print(f"全部看完；已处理 {decided} 组 / all groups seen; {decided} decided", file=out)
+    print(f"全部看完；已处理 {decided} 组", file=out)
     return 0

@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="start the assistant (Telegram bot, or a terminal chat without a token)")
-    run.add_argument("--chat", action="store_true", help="use the terminal chat even when a Telegram token is set")
+    run = sub.add_parser("run", help="启动助手（Telegram 机器人；没有 token 时在终端里聊天）")
+    run.add_argument("--chat", action="store_true", help="即使设置了 Telegram token 也在终端里聊天")
     run.set_defaults(func=run_assistant)
-    chat = sub.add_parser("chat", help="chat in the terminal with the Rasa server at RASA_URL")
+    chat = sub.add_parser("chat", help="在终端里和 RASA_URL 上的 Rasa 服务器聊天")
     chat.set_defaults(func=run_chat)
 
 
@@ -65,7 +65,7 @@ def run_assistant(args: argparse.Namespace) -> int:
             run_bot(settings)
         else:
             if not settings.telegram_token:
-                print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.")
+                print("没有设置 TELEGRAM_BOT_TOKEN：在这个终端里聊天。")
             _terminal_chat(stack.rasa_url, settings.rasa_timeout_s)
     return 0
 

@@ -25,7 +25,7 @@ class StopRequested(Exception):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("serve", help="start the Rasa server and the action server only (port of RASA_URL), until SIGTERM")
+    parser = sub.add_parser("serve", help="只启动 Rasa 服务器和动作服务器（部署用；端口取自 RASA_URL，收到 SIGTERM 时停止）")
     parser.set_defaults(func=serve)
 
 

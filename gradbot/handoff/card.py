@@ -18,11 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gradbot.db.models import ConversationMessage, Student
+from gradbot.handoff.questions import is_small_talk, question_in_request
 from gradbot.handoff.tickets import TicketView
 
 TOPIC_NAME_LIMIT = 128
 TURNS_SHOWN = 6
 TURNS_WITHIN = timedelta(hours=24)
+EARLIER_SHOWN = 20  # student messages repeated on a recreated topic's card
+EARLIER_CHARS = 150
+QUESTION_SHOWN = 1000
+CARD_LIMIT = 4000  # Telegram's longest message is 4,096 UTF-16 units: room for emoji
+BEIJING_OFFSET = timedelta(hours=8)
 GENERAL_SUBJECT = "综合咨询"
 LEVEL_NAMES = {"undergraduate": "本科", "master": "硕士", "doctor": "博士"}
 OUTCOME_NAMES = {
@@ -81,9 +87,16 @@ def recent_turns(session: Session, telegram_user_id: str, limit: int = TURNS_SHO
 
 
 def question_from(turns: list[Turn]) -> str:
-    """The student's latest real question: not a command, not the request for a person itself."""
+    """The student's latest real question: not a command, not small talk, not a bare request for a
+    person (a request that says what it is about, "我想找老师，我的三方协议盖章被退回了", is the question)."""
     for turn in reversed(turns):
-        if turn.text and not turn.text.startswith("/") and turn.outcome not in ("handoff", "bind", "case_status"):
+        if not turn.text or turn.text.startswith("/") or turn.outcome in ("bind", "case_status"):
+            continue
+        if turn.outcome == "handoff":
+            asked = question_in_request(turn.text)
+            if asked:
+                return asked
+        elif not is_small_talk(turn.text):
             return turn.text
     return ""
 
@@ -133,14 +146,47 @@ def topic_name(ticket: TicketView, state: str = "") -> str:
     return name[:TOPIC_NAME_LIMIT]
 
 
+def earlier_section(messages: list[tuple[datetime, str]], shown: int = EARLIER_SHOWN) -> list[str]:
+    """The ticket's student messages so far for the card: the newest ``shown`` of them, one short
+    masked line each (``• 12-01 10:05 text``, Beijing time), and how many were left out."""
+    if not messages:
+        return []
+    lines = ["", f"本工单中学生已发的消息 Student's messages in this ticket so far（{len(messages)}）："]
+    left_out = len(messages) - min(shown, len(messages))
+    if left_out:
+        lines.append(f"…（另有 {left_out} 条更早的消息 / {left_out} earlier）")
+    for at, text in messages[left_out:]:
+        short = " ".join(mask_personal_numbers(text or "").split())
+        short = short if len(short) <= EARLIER_CHARS else short[:EARLIER_CHARS - 1] + "…"
+        lines.append(f"• {(at + BEIJING_OFFSET):%m-%d %H:%M} {short}")
+    return lines
+
+
 def card_text(ticket: TicketView, turns: list[Turn], facts: StudentFacts | None, *, opened_note: str = "",
-              with_topics: bool = True) -> str:
-    """The card that opens a ticket's topic (plain text)."""
-    lines = [f"🆕 工单 Ticket {ticket.label} · {ticket.subject or GENERAL_SUBJECT}"]
+              with_topics: bool = True, earlier: list[tuple[datetime, str]] | None = None) -> str:
+    """The card that opens a ticket's topic (plain text, within Telegram's limit).
+
+    ``earlier``: the student's messages in this ticket so far (``(created_at UTC, text)``), repeated
+    when the topic is recreated after it was deleted.
+    """
+    head = [f"🆕 工单 Ticket {ticket.label} · {ticket.subject or GENERAL_SUBJECT}"]
     if opened_note:
-        lines.append(opened_note)
+        head.append(opened_note)
     question = mask_personal_numbers(ticket.question) if ticket.question else "（学生尚未写下问题，请等待或直接询问 / no question yet）"
-    lines += ["", f"问题 Question：{question}"]
+    head += ["", f"问题 Question：{question[:QUESTION_SHOWN]}"]
+    tail = _card_tail(turns, facts, with_topics)
+    earlier = earlier or []
+    shown = min(len(earlier), EARLIER_SHOWN)
+    while True:  # fewer repeated messages until the card fits in one Telegram message
+        text = "\n".join(head + earlier_section(earlier, shown) + tail)
+        if len(text) <= CARD_LIMIT or shown == 0:
+            return text[:CARD_LIMIT]
+        shown -= 1
+
+
+def _card_tail(turns: list[Turn], facts: StudentFacts | None, with_topics: bool) -> list[str]:
+    """The card after the question: recent turns, the student's facts, how to answer."""
+    lines: list[str] = []
     shown = [t for t in turns if t.text]
     if shown:
         lines += ["", "最近与助手的对话 Recent turns with the assistant："]
@@ -165,4 +211,4 @@ def card_text(ticket: TicketView, turns: list[Turn], facts: StudentFacts | None,
     how = "在本话题直接回复即转给学生" if with_topics else "用“回复 Reply”回复本工单的消息即转给学生"
     lines.append(f"{how}；以 // 开头的消息仅内部可见。/claim 认领 · /close 关闭 · /faq 存为知识库草稿\n"
                  "Reply here to answer the student; messages starting with // stay internal.")
-    return "\n".join(lines)
+    return lines

@@ -1,8 +1,9 @@
 """Staff answers grow the knowledge base: a ticket's questions and staff answer as a draft.
 
 :func:`draft_from_ticket` collects the student's question(s) (the card's question and
-what the student wrote in the topic) and the staff answer (one chosen message, or every
-answer in order), masks phone and ID-card numbers, and writes a draft with the ticket's
+what the student wrote in the topic, without stand-ins for stickers and photos and without
+small talk such as "好的谢谢", "ok", 👍: :func:`gradbot.handoff.questions.is_small_talk`) and
+the staff answer (one chosen message, or every answer in order), masks phone and ID-card numbers, and writes a draft with the ticket's
 knowledge-base topic through :func:`gradbot.knowledge.drafts.add_draft`.
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gradbot.handoff import tickets
 from gradbot.handoff.card import mask_personal_numbers
+from gradbot.handoff.questions import is_small_talk
 from gradbot.handoff.tickets import TicketView
 from gradbot.knowledge.drafts import add_draft
 
@@ -26,9 +28,10 @@ class NothingToSave(Exception):
 
 def draft_parts(session: Session, ticket: TicketView, answer_message_id: int | None = None) -> tuple[list[str], str]:
     """``(questions, answer)`` for a draft from this ticket; raises :class:`NothingToSave`."""
-    student = [m.text for m in tickets.messages(session, ticket.id, ["student"]) if m.text and not m.text.startswith("[")]
+    student = [m.text for m in tickets.messages(session, ticket.id, ["student"])
+               if m.text and not m.text.startswith("[") and not is_small_talk(m.text)]
     questions: list[str] = []
-    for text in [ticket.question, *student]:
+    for text in [ticket.question if not is_small_talk(ticket.question) else "", *student]:
         text = mask_personal_numbers(" ".join((text or "").split()))
         if text and text not in questions:
             questions.append(text)

@@ -63,7 +63,13 @@ from dataclasses import dataclass, field
 
 from gradbot.knowledge.matcher import Match, Matcher
 from gradbot.knowledge.schema import Entry
-from gradbot.knowledge.scope import agrees_on_place, excluded, out_of_scope_reason, without_places
+from gradbot.knowledge.scope import (
+    agrees_on_place,
+    excluded,
+    out_of_scope_reason,
+    with_chinese_place_names,
+    without_places,
+)
 from gradbot.textnorm import normalize
 
 TOPIC_WEIGHT = 0.35
@@ -138,6 +144,7 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
 
     ``previous`` is the id of the entry answered just before, if any.
     """
+    text = with_chinese_place_names(text)  # "Beijing" is 北京 to entries, places and coverage
     if out_of_scope_reason(text):
         return Decision("fallback")
     matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)]
@@ -215,6 +222,7 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
 
 def strong_match(matcher: Matcher, text: str) -> Entry | None:
     """The entry ``text`` matches so closely that it should be answered whatever the NLU said."""
+    text = with_chinese_place_names(text)
     if out_of_scope_reason(text):
         return None
     matches = [m for m in matcher.rank(text, limit=len(matcher.entries)) if not excluded(m.entry, text)][:2]

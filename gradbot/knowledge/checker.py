@@ -2,8 +2,8 @@
 
 Besides syntax and schema errors (from :mod:`.loader`), it warns about entries not
 checked for ``stale_days``, questions that are nearly the same under two ids, deadlines
-that have passed, and,
-with a model, questions the NLU sends to another topic.
+that have passed, editor notes left in an answer ("尚未确认", "TODO": students would read
+them), and, with a model, questions the NLU sends to another topic.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ from gradbot.knowledge.schema import KnowledgeBase, Problem
 from gradbot.office_hours.checks import office_hours_problems
 
 NEAR_DUPLICATE = 0.85
+# Notes meant for staff that must not reach students: an unconfirmed fact is phrased for the
+# student ("以学校最新通知为准，请向205室老师确认"), never as "尚未确认" or "not confirmed".
+EDITOR_NOTE = re.compile(
+    r"待确认|尚未确认|未经确认|未确认|没有确认|尚未核实|未核实|未经核实|可信度低|可靠来源|找到来源|查到的|未查到|没有查到|"
+    r"没有确定的说法|TODO|TBD|FIXME|UNCONFIRMED|unconfirmed|unverified|not (?:yet |been )?confirmed|to be confirmed|"
+    r"not verified|low-authority|what we found|no reliable source|was not found",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -50,7 +58,7 @@ def stale_entries(kb: KnowledgeBase, stale_days: int, today: dt.date | None = No
     """Warnings for entries whose ``updated`` is older than ``stale_days``."""
     today = today or dt.date.today()
     return [
-        Problem(str(e.file), e.line, f"not checked for {(today - e.updated).days} days (updated {e.updated}); please verify", e.id, "warning")
+        Problem(str(e.file), e.line, f"已 {(today - e.updated).days} 天未核对（updated {e.updated}），请核对", e.id, "warning")
         for e in kb.entries.values()
         if (today - e.updated).days > stale_days
     ]
@@ -69,8 +77,8 @@ def near_duplicate_questions(kb: KnowledgeBase, threshold: float = NEAR_DUPLICAT
             entry_b, question_b = questions[j]
             if entry_a.id != entry_b.id and sims[i, j] >= threshold:
                 problems.append(Problem(str(entry_b.file), entry_b.line,
-                                        f"question '{question_b}' is nearly the same as '{question_a}' under {entry_a.id} "
-                                        f"(similarity {sims[i, j]:.2f}); students may get the wrong one", entry_b.id, "warning"))
+                                        f"问法“{question_b}”与 {entry_a.id} 下的“{question_a}”几乎相同"
+                                        f"（相似度 {sims[i, j]:.2f}），学生可能得到错误的回答", entry_b.id, "warning"))
     return problems
 
 
@@ -115,7 +123,7 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
     with silenced():
         model = NluModel.load_latest()
         if model is None:
-            return [Problem("models/", 0, "no trained model; run `gradbot train` to check questions against it", severity="warning")]
+            return [Problem("models/", 0, "没有训练好的模型：先运行 gradbot train 再用模型检查问法", severity="warning")]
         classified = {(entry.id, question): model.classify(question) for entry in kb.entries.values() for question in entry.questions}
     problems = []
     for entry in kb.entries.values():
@@ -123,8 +131,27 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
             intent, confidence = classified[(entry.id, question)]
             if intent != f"ask_{entry.topic}":
                 problems.append(Problem(str(entry.file), entry.line,
-                                        f"the model sends '{question}' to {intent} ({confidence:.2f}), not ask_{entry.topic}; "
-                                        "rephrase it, add more questions, or run `gradbot train`", entry.id, "warning"))
+                                        f"模型把“{question}”归到 {intent}（{confidence:.2f}），不是 ask_{entry.topic}；"
+                                        "请换个说法、多加几个问法，或运行 gradbot train", entry.id, "warning"))
+    return problems
+
+
+def editor_notes(kb: KnowledgeBase) -> list[Problem]:
+    """Warnings for answers (``answer``, ``answer_en``) that contain a note meant for staff."""
+    problems = []
+    for entry in kb.entries.values():
+        try:
+            lines = Path(entry.file).read_text(encoding="utf-8").splitlines() if entry.file else []
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for field_name, text in (("answer", entry.answer), ("answer_en", entry.answer_en)):
+            notes = list(dict.fromkeys(found.group(0) for found in EDITOR_NOTE.finditer(text or "")))
+            if not notes:
+                continue
+            # the line of the first note in the file (the entry's own line when it cannot be found)
+            line = next((n for n in range(max(entry.line, 1), len(lines) + 1) if notes[0] in lines[n - 1]), entry.line)
+            problems.append(Problem(str(entry.file), line, f"{field_name} 里有写给老师自己看的备注（{'、'.join(notes)}），"
+                                    "学生会原样看到：请改成对学生说的话（例如“以学校最新通知为准，请向205室老师确认”）", entry.id, "warning"))
     return problems
 
 
@@ -143,8 +170,8 @@ def placeholder_contacts(directory: Path) -> list[Problem]:
             key = found.group(1)
         elif is_placeholder(stripped):
             field_name = stripped.strip().split(":", 1)[0]
-            problems.append(Problem(str(path), number, f"contact '{key}': {field_name} is not filled in yet "
-                                    "(students are not shown it until it is)", severity="warning"))
+            problems.append(Problem(str(path), number, f"联系方式 {key} 的 {field_name} 还没有填写"
+                                    "（填写前不会显示给学生）", severity="warning"))
     return problems
 
 
@@ -159,7 +186,7 @@ def check_directory(directory: Path, stale_days: int = 180, with_model: bool = F
     drafts = parse_drafts_file(Path(directory), known_topics=known_topics)  # checked, never served
     problems = problems + drafts.problems + parse_dismissed(Path(directory))[1] + stale_entries(kb, stale_days) + near_duplicate_questions(kb)
     problems += office_hours_problems(Path(directory))
-    problems += passed_deadlines(kb) + placeholder_contacts(Path(directory))
+    problems += passed_deadlines(kb) + placeholder_contacts(Path(directory)) + editor_notes(kb)
     if with_model:
         problems += misrouted_questions(kb)
     problems.sort(key=lambda p: (p.file, p.line, p.severity))

@@ -79,44 +79,44 @@ def _scalar(node: yaml.Node) -> str | None:
 def _parse_draft(node: yaml.Node, file: str, known_topics: set[str] | None, problems: list[Problem]) -> Draft | None:
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, line, "each draft must be a block of 'field: value' lines starting with '- id:'"))
+        problems.append(Problem(file, line, "每条草稿应是若干行 “字段: 值”，以 “- id:” 开头"))
         return None
     fields = {str(k.value): (k, v) for k, v in node.value}
     draft_id = _scalar(fields["id"][1]) if "id" in fields else ""
     before = len(problems)
     for name, (key, _) in fields.items():
         if name not in DRAFT_FIELDS:
-            problems.append(Problem(file, key.start_mark.line + 1, f"unknown field '{name}' in a draft (allowed: {', '.join(DRAFT_FIELDS)})", draft_id or ""))
+            problems.append(Problem(file, key.start_mark.line + 1, f"草稿里没有 “{name}” 这个字段（可用：{'、'.join(DRAFT_FIELDS)}）", draft_id or ""))
     if not draft_id:
-        problems.append(Problem(file, line, "a draft needs an 'id'"))
+        problems.append(Problem(file, line, "草稿需要 id"))
     values: dict[str, str] = {}
     for name in ("topic", "answer", "origin", "created", "note"):
         if name in fields:
             value = _scalar(fields[name][1])
             if value is None:
-                problems.append(Problem(file, fields[name][1].start_mark.line + 1, f"'{name}' must be text", draft_id or ""))
+                problems.append(Problem(file, fields[name][1].start_mark.line + 1, f"{name} 应是一段文字", draft_id or ""))
             else:
                 values[name] = value
     questions: list[str] = []
     if "questions" not in fields:
-        problems.append(Problem(file, line, "missing field 'questions'", draft_id or ""))
+        problems.append(Problem(file, line, "缺少字段 questions", draft_id or ""))
     elif not isinstance(fields["questions"][1], yaml.SequenceNode):
-        problems.append(Problem(file, fields["questions"][1].start_mark.line + 1, "'questions' must be a list, one '- ' line each", draft_id or ""))
+        problems.append(Problem(file, fields["questions"][1].start_mark.line + 1, "questions 应是列表，每项一行，以 “- ” 开头", draft_id or ""))
     else:
         for item in fields["questions"][1].value:
             text = _scalar(item)
             if not text:
-                problems.append(Problem(file, item.start_mark.line + 1, "empty or non-text item in 'questions'", draft_id or ""))
+                problems.append(Problem(file, item.start_mark.line + 1, "questions 里有空的或不是文字的项", draft_id or ""))
             else:
                 questions.append(text)
         if not questions and not fields["questions"][1].value:
-            problems.append(Problem(file, fields["questions"][1].start_mark.line + 1, "'questions' needs at least one question", draft_id or ""))
+            problems.append(Problem(file, fields["questions"][1].start_mark.line + 1, "questions 至少要有一个问法", draft_id or ""))
     topic = values.get("topic") or None
     if topic and known_topics is not None and topic not in known_topics:
         problems.append(Problem(file, fields["topic"][1].start_mark.line + 1,
-                                f"topic '{topic}' is not a topic file (known: {', '.join(sorted(known_topics))})", draft_id or "", "warning"))
+                                f"主题 {topic} 没有对应的主题文件（已有：{', '.join(sorted(known_topics))}）", draft_id or "", "warning"))
     if not values.get("answer"):
-        problems.append(Problem(file, line, "the draft has no answer yet; write one before moving it into a topic file", draft_id or "", "warning"))
+        problems.append(Problem(file, line, "草稿还没有回答：移入主题文件前请先写好", draft_id or "", "warning"))
     if any(p.severity == "error" for p in problems[before:]):
         return None
     return Draft(id=draft_id or "", topic=topic, questions=tuple(questions), answer=values.get("answer", ""),
@@ -134,13 +134,13 @@ def parse_drafts_text(path: Path, text: str, known_topics: set[str] | None = Non
         return result
     fields = {str(k.value): (k, v) for k, v in root.value} if isinstance(root, yaml.MappingNode) else None
     if fields is None or "drafts" not in fields:
-        result.problems.append(Problem(file, root.start_mark.line + 1, "the file must start with 'drafts:' followed by the drafts"))
+        result.problems.append(Problem(file, root.start_mark.line + 1, "文件应以 drafts: 开头，下面是各条草稿"))
         return result
     node = fields["drafts"][1]
     if _scalar(node) == "":
         return result
     if not isinstance(node, yaml.SequenceNode):
-        result.problems.append(Problem(file, node.start_mark.line + 1, "'drafts' must be a list of drafts, each starting with '- id:'"))
+        result.problems.append(Problem(file, node.start_mark.line + 1, "drafts 应是草稿列表，每条以 “- id:” 开头"))
         return result
     seen: dict[str, int] = {}
     for item in node.value:
@@ -148,7 +148,7 @@ def parse_drafts_text(path: Path, text: str, known_topics: set[str] | None = Non
         if draft is None:
             continue
         if draft.id in seen:
-            result.problems.append(Problem(file, draft.line, f"duplicate draft id, already used at line {seen[draft.id]}", draft.id))
+            result.problems.append(Problem(file, draft.line, f"草稿 id 重复：第 {seen[draft.id]} 行已经用过", draft.id))
             continue
         seen[draft.id] = draft.line
         result.drafts.append(draft)
@@ -163,7 +163,7 @@ def parse_drafts_file(policies_dir: Path, known_topics: set[str] | None = None) 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return DraftsFile(path=path, problems=[Problem(str(path), 0, f"cannot read the file as UTF-8 text: {exc}")])
+        return DraftsFile(path=path, problems=[Problem(str(path), 0, f"无法按 UTF-8 文本读取文件：{exc}")])
     return parse_drafts_text(path, text, known_topics)
 
 
@@ -219,7 +219,7 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
     """
     clean = [" ".join(q.split()) for q in questions if q and q.strip()]
     if not clean:
-        raise DraftsError("草稿至少需要一个问法 / a draft needs at least one question")
+        raise DraftsError("草稿至少需要一个问法")
     path = drafts_path(policies_dir)
     now = datetime.now(BEIJING).replace(microsecond=0)
     with policies_lock(policies_dir):
@@ -240,6 +240,6 @@ def add_draft(policies_dir: Path, *, topic: str | None, questions: list[str], an
         after = parse_drafts_text(path, new_text)
         written = next((d for d in after.drafts if d.id == draft.id), None)
         if not after.ok or written is None or written.questions != draft.questions or written.answer != draft.answer:
-            raise DraftsError(f"{path}：添加后文件无法正确读回，未写入 / the draft would not read back; nothing written")
+            raise DraftsError(f"{path}：添加后文件无法正确读回，未写入")
         write_atomically(path, new_text)
     return draft.id

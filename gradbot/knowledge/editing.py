@@ -65,11 +65,10 @@ def _insert(text: str, path: Path, entry_id: str, questions: list[str]) -> str:
     entry = next((node for node in getattr(entries, "value", []) if isinstance(node, yaml.MappingNode)
                   and any(str(k.value) == "id" and str(v.value).strip() == entry_id for k, v in node.value)), None)
     if entry is None:
-        raise EditError(f"{path}：找不到条目 {entry_id} / entry not found")
+        raise EditError(f"{path}：找不到条目 {entry_id}")
     listing = next((v for k, v in entry.value if str(k.value) == "questions"), None)
     if not isinstance(listing, yaml.SequenceNode) or listing.flow_style or not listing.value:
-        raise EditError(f"{path}：条目 {entry_id} 的 questions 不是每行一个“- 问法”的列表，请手工添加 / "
-                        "'questions' is not a block list; add the phrasings by hand")
+        raise EditError(f"{path}：条目 {entry_id} 的 questions 不是每行一个“- 问法”的列表，请手工添加")
     last, first = listing.value[-1], listing.value[0]
     lines = text.splitlines(keepends=True)
     end_line = last.end_mark.line if last.end_mark.column > 0 else last.end_mark.line - 1
@@ -92,7 +91,7 @@ def add_questions(policies_dir: Path, entry_id: str, questions: list[str]) -> Ad
         kb, before = load_directory(policies_dir)
         entry = kb.entries.get(entry_id)
         if entry is None or entry.file is None:
-            raise EditError(f"没有编号为 {entry_id} 的条目（或它所在的文件有错误）/ no entry {entry_id}")
+            raise EditError(f"没有编号为 {entry_id} 的条目（或它所在的文件有错误）")
         result = AddedQuestions(entry_id, entry.file)
         owners = entry_questions(kb)
         wanted: list[str] = []
@@ -114,19 +113,19 @@ def add_questions(policies_dir: Path, entry_id: str, questions: list[str]) -> Ad
         try:
             new_text = _insert(text, path, entry_id, wanted)
         except yaml.YAMLError as exc:
-            raise EditError(f"{path}：文件有 YAML 错误，请先改正（gradbot kb check）/ fix the file first: {exc}") from exc
+            raise EditError(f"{path}：文件有 YAML 错误，请先改正（gradbot kb check）：{exc}") from exc
         new_kb, after = load_directory(policies_dir, overrides={path: new_text})
         added_errors = _errors(after) - _errors(before)
         got = new_kb.entries.get(entry_id)
         if added_errors or got is None or list(got.questions) != list(entry.questions) + wanted:
             detail = "；".join(f"{f} [{e}] {m}" for f, e, m in sorted(added_errors)) or "新问法无法正确读回"
-            raise EditError(f"{path}：添加后知识库会出错，未修改 / the edit would add errors: {detail}")
+            raise EditError(f"{path}：添加后知识库会出错，未修改：{detail}")
         if path.read_text(encoding="utf-8") != text:
-            raise EditError(f"{path}：文件刚被别人修改过，请重试 / the file changed meanwhile; try again")
+            raise EditError(f"{path}：文件刚被别人修改过，请重试")
         write_atomically(path, new_text)
         if _errors(load_directory(policies_dir)[1]) - _errors(before):  # e.g. another file changed at the same moment
             write_atomically(path, text)
-            raise EditError(f"{path}：写入后检查未通过，已恢复原文件 / the check after writing failed; the file was restored")
+            raise EditError(f"{path}：写入后检查未通过，已恢复原文件")
         result.added = wanted
     return result
 

@@ -76,9 +76,9 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(str(path), 0, f"not UTF-8 text ({exc.reason}); save the file as UTF-8"))
+        problems.append(Problem(str(path), 0, f"不是 UTF-8 文本（{exc.reason}）：请把文件另存为 UTF-8"))
     except OSError as exc:
-        problems.append(Problem(str(path), 0, f"cannot read file: {exc.strerror}"))
+        problems.append(Problem(str(path), 0, f"无法读取文件：{exc.strerror}"))
     return None
 
 
@@ -106,19 +106,19 @@ def compose_text(path: Path, problems: list[Problem], text: str | None = None,
             problems.append(Problem(name, line, message, entry_above(text, line, settings_file)))
         return None, text
     except yaml.YAMLError as exc:
-        problems.append(Problem(name, 0, f"YAML error: {exc}"))
+        problems.append(Problem(name, 0, f"YAML 错误：{exc}"))
         return None, text
     if node is None:
-        problems.append(Problem(name, 1, "the file is empty"))
+        problems.append(Problem(name, 1, "文件是空的"))
     return node, text
 
 
 _SYNTAX_HINTS = (  # (text in PyYAML's message, what to do about it)
-    ("end of stream", "a quote (\" or ') is not closed"),
-    ("could not find expected ':'", "a 'field: value' line lacks its ':' (a colon and a space after the field name)"),
-    ("mapping values are not allowed", "a value contains ': '; put the whole value in quotes"),
-    ("cannot start any token", "use spaces for indentation, not tabs"),
-    ("expected <block end>", "this line's indentation does not match the lines above it"),
+    ("end of stream", "有引号（\" 或 '）没有闭合"),
+    ("could not find expected ':'", "有一行 “字段: 值” 缺少冒号（字段名后要有英文冒号和一个空格）"),
+    ("mapping values are not allowed", "值里有 “: ”：请把整个值放在引号里"),
+    ("cannot start any token", "缩进请用空格，不要用 Tab"),
+    ("expected <block end>", "这一行的缩进和上面的行对不齐"),
 )
 
 
@@ -132,17 +132,17 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, str]:
     problem, context = exc.problem or exc.context or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0
-    message = f"YAML syntax error: {problem}"
+    message = f"YAML 语法错误：{problem}"
     if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
         start = exc.context_mark.line + 1
         if "end of stream" in problem or "could not find expected ':'" in problem:
             line = start
         else:
-            message += f" ({context} that starts at line {start})"
+            message += f"（{context}，从第 {start} 行开始）"
     continuation = continuation_hint(text, line) if "could not find expected ':'" in problem else ""
     hints = [continuation] if continuation else [hint for needle, hint in _SYNTAX_HINTS if needle in problem]
     if hints:
-        message += f"; {hints[0]}"
+        message += f"；{hints[0]}"
     return line, message
 
 
@@ -165,13 +165,13 @@ def duplicate_keys(node: yaml.MappingNode, file: str, entry_id: str, problems: l
     seen: set[str] = set()
     for key, _ in node.value:
         if key.value in seen:
-            problems.append(Problem(file, node_line(key), f"field '{key.value}' appears twice", entry_id))
+            problems.append(Problem(file, node_line(key), f"字段 {key.value} 出现了两次", entry_id))
         seen.add(key.value)
 
 
 def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]) -> Entry | None:
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, node_line(node), "each entry must be a block of 'field: value' lines"))
+        problems.append(Problem(file, node_line(node), "每个条目应是若干行 “字段: 值”"))
         return None
     fields = node_mapping(node)
     entry_id = node_text(fields["id"][1]) if "id" in fields else ""
@@ -180,11 +180,11 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
     duplicate_keys(node, file, entry_id, problems)
     for name in REQUIRED_ENTRY_FIELDS:
         if name not in fields:
-            problems.append(Problem(file, node_line(node), f"missing field '{name}'", entry_id))
+            problems.append(Problem(file, node_line(node), f"缺少字段 {name}", entry_id))
     for name, (key, _) in fields.items():
         if name not in REQUIRED_ENTRY_FIELDS and name not in OPTIONAL_ENTRY_FIELDS:
             allowed = ", ".join(REQUIRED_ENTRY_FIELDS + OPTIONAL_ENTRY_FIELDS)
-            problems.append(Problem(file, node_line(key), f"unknown field '{name}' (allowed: {allowed})", entry_id))
+            problems.append(Problem(file, node_line(key), f"没有 “{name}” 这个字段（可用：{allowed}）", entry_id))
 
     values: dict[str, str] = {}
     for name in ("id", "title", "answer", "contact", "source", "updated", "title_en", "answer_en"):
@@ -193,46 +193,46 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         value_node = fields[name][1]
         value = node_text(value_node)
         if value is None:
-            problems.append(Problem(file, node_line(value_node), f"'{name}' must be text, not a list or block", entry_id))
+            problems.append(Problem(file, node_line(value_node), f"{name} 应是一段文字，不能是列表或块", entry_id))
         elif value == "" and name in REQUIRED_ENTRY_FIELDS:
             problems.append(Problem(file, node_line(value_node), f"'{name}' is empty", entry_id))
         else:
             values[name] = value
 
     if entry_id and not _ID_PATTERN.match(entry_id):
-        problems.append(Problem(file, node_line(fields["id"][1]), f"id '{entry_id}' must look like 'topic.slug' (lower case, digits, _)", entry_id))
+        problems.append(Problem(file, node_line(fields["id"][1]), f"id “{entry_id}” 应形如 topic.slug（小写字母、数字、_）", entry_id))
     elif entry_id and topic and not entry_id.startswith(topic + "."):
-        problems.append(Problem(file, node_line(fields["id"][1]), f"id '{entry_id}' must start with the file's topic '{topic}.'", entry_id))
+        problems.append(Problem(file, node_line(fields["id"][1]), f"id “{entry_id}” 应以本文件的主题 {topic}. 开头", entry_id))
 
     updated: dt.date | None = None
     if "updated" in values:
         try:
             updated = dt.date.fromisoformat(values["updated"])
         except ValueError:
-            problems.append(Problem(file, node_line(fields["updated"][1]), f"'updated' must be a date like 2026-03-01, got '{values['updated']}'", entry_id))
+            problems.append(Problem(file, node_line(fields["updated"][1]), f"updated 应是日期，例如 2026-03-01，现在是“{values['updated']}”", entry_id))
         else:
             if updated > dt.date.today() + dt.timedelta(days=1):
-                problems.append(Problem(file, node_line(fields["updated"][1]), f"'updated' {updated} is in the future", entry_id))
+                problems.append(Problem(file, node_line(fields["updated"][1]), f"updated {updated} 是将来的日期", entry_id))
 
     def text_list(name: str) -> tuple[str, ...]:
         if name not in fields:
             return ()
         list_node = fields[name][1]
         if not isinstance(list_node, yaml.SequenceNode):
-            problems.append(Problem(file, node_line(list_node), f"'{name}' must be a list, one '- ' line each", entry_id))
+            problems.append(Problem(file, node_line(list_node), f"{name} 应是列表，每项一行，以 “- ” 开头", entry_id))
             return ()
         items = []
         for item in list_node.value:
             text = node_text(item)
             if not text:
-                problems.append(Problem(file, node_line(item), f"empty or non-text item in '{name}'", entry_id))
+                problems.append(Problem(file, node_line(item), f"{name} 里有空的或不是文字的项", entry_id))
             else:
                 items.append(text)
         return tuple(items)
 
     questions = text_list("questions")
     if "questions" in fields and not questions and isinstance(fields["questions"][1], yaml.SequenceNode):
-        problems.append(Problem(file, node_line(fields["questions"][1]), "'questions' needs at least one question", entry_id))
+        problems.append(Problem(file, node_line(fields["questions"][1]), "questions 至少要有一个问法", entry_id))
     keywords = text_list("keywords")
     not_for = text_list("not_for")
     deadlines = parse_deadlines(fields["deadlines"][1], file, entry_id, problems) if "deadlines" in fields else ()
@@ -265,21 +265,21 @@ def parse_topic_file(path: Path, text: str | None = None) -> TopicFile:
     if root is None:
         return result
     if not isinstance(root, yaml.MappingNode):
-        result.problems.append(Problem(file, node_line(root), "the file must start with 'topic:', 'topic_name:' and 'entries:'"))
+        result.problems.append(Problem(file, node_line(root), "文件应以 topic:、topic_name: 和 entries: 开头"))
         return result
     fields = node_mapping(root)
     duplicate_keys(root, file, "", result.problems)
     result.topic = (node_text(fields["topic"][1]) or "") if "topic" in fields else ""
     if not result.topic:
         result.topic = path.stem
-        result.problems.append(Problem(file, 1, f"missing 'topic:' (using the file name '{path.stem}')", severity="warning"))
+        result.problems.append(Problem(file, 1, f"缺少 topic:（按文件名当作 {path.stem}）", severity="warning"))
     result.topic_name = (node_text(fields["topic_name"][1]) or "") if "topic_name" in fields else result.topic
     if "entries" not in fields:
         result.problems.append(Problem(file, 1, "missing 'entries:' list"))
         return result
     entries_node = fields["entries"][1]
     if not isinstance(entries_node, yaml.SequenceNode):
-        result.problems.append(Problem(file, node_line(entries_node), "'entries' must be a list of entries, each starting with '- id:'"))
+        result.problems.append(Problem(file, node_line(entries_node), "entries 应是条目列表，每个条目以 “- id:” 开头"))
         return result
     for node in entries_node.value:
         entry = _parse_entry(node, file, result.topic, result.problems)
@@ -296,7 +296,7 @@ def parse_contacts_file(path: Path, text: str | None = None) -> ContactsFile:
     result = ContactsFile(path=path)
     file = str(path)
     if text is None and not path.exists():
-        result.problems.append(Problem(file, 0, "no contacts file: answers will show no office contact", severity="warning"))
+        result.problems.append(Problem(file, 0, "没有联系方式文件：回答里不会显示办公室联系方式", severity="warning"))
         return result
     root, result.text = compose_text(path, result.problems, text, settings_file=True)
     if root is None:
@@ -304,22 +304,22 @@ def parse_contacts_file(path: Path, text: str | None = None) -> ContactsFile:
     fields = node_mapping(root) if isinstance(root, yaml.MappingNode) else {}
     contacts_node = fields.get("contacts", (None, None))[1]
     if not isinstance(contacts_node, yaml.MappingNode):
-        result.problems.append(Problem(file, node_line(root), "the file must have 'contacts:' with one block per office"))
+        result.problems.append(Problem(file, node_line(root), "文件应有 contacts:，每个办公室一块"))
         return result
     duplicate_keys(contacts_node, file, "", result.problems)
     for key_node, value_node in contacts_node.value:
         key = str(key_node.value)
         if not isinstance(value_node, yaml.MappingNode):
-            result.problems.append(Problem(file, node_line(key_node), f"contact '{key}' must be a block of 'field: value' lines", key))
+            result.problems.append(Problem(file, node_line(key_node), f"联系方式 {key} 应是若干行 “字段: 值”", key))
             continue
         values = {}
         for name, (k, v) in node_mapping(value_node).items():
             if name not in CONTACT_FIELDS:
-                result.problems.append(Problem(file, node_line(k), f"unknown field '{name}' in contact '{key}'", key, "warning"))
+                result.problems.append(Problem(file, node_line(k), f"联系方式 {key} 里没有 “{name}” 这个字段", key, "warning"))
                 continue
             values[name] = node_text(v) or ""
         if not values.get("name"):
-            result.problems.append(Problem(file, node_line(key_node), f"contact '{key}' needs a 'name'", key))
+            result.problems.append(Problem(file, node_line(key_node), f"联系方式 {key} 需要 name", key))
             continue
         result.contacts[key] = Contact(key=key, **values)
     return result
@@ -341,24 +341,24 @@ def assemble(files: list[TopicFile], contacts: ContactsFile,
         for entry in topic_file.entries:
             if entry.id in kb.entries:
                 first = kb.entries[entry.id]
-                problems.append(Problem(str(entry.file), entry.line, f"duplicate id, already used at {first.file}:{first.line}", entry.id))
+                problems.append(Problem(str(entry.file), entry.line, f"id 重复：{first.file}:{first.line} 已经用过", entry.id))
                 continue
             kb.entries[entry.id] = entry
             if contacts.ok and contacts.contacts and entry.contact not in contacts.contacts:
                 known = ", ".join(sorted(contacts.contacts))
-                problems.append(Problem(str(entry.file), entry.line, f"contact '{entry.contact}' is not in {CONTACTS_FILE} (known: {known})", entry.id))
+                problems.append(Problem(str(entry.file), entry.line, f"联系方式 {entry.contact} 不在 {CONTACTS_FILE} 里（已有：{known}）", entry.id))
             for question in entry.questions:
                 key = normalize(question).rstrip("?？!！。. ")
                 owner = question_owner.get(key)
                 if owner is not None and owner.id != entry.id:
-                    problems.append(Problem(str(entry.file), entry.line, f"question '{question}' also appears under {owner.id}", entry.id))
+                    problems.append(Problem(str(entry.file), entry.line, f"问法“{question}”也出现在 {owner.id} 下", entry.id))
                 else:
                     question_owner[key] = entry
     if case_types is not None and contacts.ok and contacts.contacts:
         for ref in case_types.contact_refs:
             if ref.key not in contacts.contacts:
                 problems.append(Problem(str(case_types.path), ref.line,
-                                        f"contact '{ref.key}' is not in {CONTACTS_FILE} (known: {', '.join(sorted(contacts.contacts))})",
+                                        f"联系方式 {ref.key} 不在 {CONTACTS_FILE} 里（已有：{', '.join(sorted(contacts.contacts))}）",
                                         ref.where))
     return kb, problems
 
@@ -371,7 +371,7 @@ def load_directory(directory: Path, overrides: dict[Path, str] | None = None) ->
     directory = Path(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
-        return KnowledgeBase(), [Problem(str(directory), 0, "not a directory")]
+        return KnowledgeBase(), [Problem(str(directory), 0, "不是目录")]
     overrides = {Path(p).resolve(): text for p, text in (overrides or {}).items()}
     files = [parse_topic_file(p, overrides.get(p.resolve())) for p in topic_files(directory)]
     contacts = parse_contacts_file(directory / CONTACTS_FILE)

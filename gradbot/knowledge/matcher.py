@@ -75,8 +75,25 @@ COVERAGE_IGNORED = frozenset(
     "这边 那边 之类 等等 啦 呗 哈 嗯 唉 哎 其实 只是 只 就是 以及 与 及 或 对于 关于 为了 由于 按照 根据 从 向 往 给 让 "
     "比 同 像 一样 求助 求解答 急 在线等 感谢 麻烦 请教 帮忙 求问 小白 萌新 各位大佬 谁 谁知道 有没有人 请问下 "
     "then also just really very so and or but with from at by as be was were been have has had".split()
+) | frozenset(
+    # English function words and question frames (pronouns, auxiliaries, contractions' remains)
+    "me mine myself your yours our ours us he him his she her they them their its these those am being "
+    "get gets got getting want wants wanted need needs needed like may might must shall let lets "
+    "if than once here all any both each few more most other some such no nor not only own same too yet already ever "
+    "even s t m d ll re ve im dont don doesn didn isn aren wasn won can't cannot ok okay thanks thank hi hello "
+    "anyone someone anything something thing things happen happens happened go goes going went know tell say "
+    "ask asked question help actually much many lot lots after before during while into onto out up over still "
+    "anymore possible allowed".split()
 )
 SINGLE_CHAR_WEIGHT = 0.5
+
+
+def _english_stem(word: str) -> str:
+    """An English word without a common inflection (stamps → stamp, settling → settl, mailed → mail)."""
+    for ending in ("ing", "ed", "es", "s", "ment"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
 
 
 def _mentions(text: str, word: str) -> bool:
@@ -104,9 +121,30 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+_ASCII_PIECE = re.compile(r"[a-z0-9']+")
+_ENGLISH_ENDINGS = ("'s", "'m", "'re", "'ve", "'ll", "'d", "n't")
+
+
+def _tokens(text: str) -> list[str]:
+    """jieba's words, with a run of ASCII letters kept as one word: jieba splits an English word
+    at any dictionary word inside it (three → t hr ee); "i'm" → i, "xi'an" → xian."""
+    out: list[str] = []
+    run = ""
+    for token in [*_jieba().lcut(text), " "]:
+        if _ASCII_PIECE.fullmatch(token):
+            run += token
+            continue
+        if run:
+            word = next((run[: -len(e)] for e in _ENGLISH_ENDINGS if run.endswith(e) and len(run) > len(e)), run)
+            out.append(word.replace("'", ""))
+            run = ""
+        out.append(token)
+    return out[:-1]
+
+
 @lru_cache(maxsize=4096)
 def _content_words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in (_PUNCT.sub("", t) for t in _jieba().lcut(normalize(text))) if w and w not in FILLER_WORDS)
+    return tuple(w for w in (_PUNCT.sub("", t) for t in _tokens(normalize(text))) if w and w not in FILLER_WORDS)
 
 
 def content_words(text: str) -> list[str]:
@@ -204,7 +242,8 @@ class Matcher:
             long_word = len(word) >= (3 if word.isascii() else 2)
             weight = self._idf.get(word, self._max_idf) * (1.0 if long_word else SINGLE_CHAR_WEIGHT)
             total += weight
-            if (long_word and word in text) or word in vocab:
+            stem = _english_stem(word) if word.isascii() else word
+            if (long_word and (word in text or stem in text)) or word in vocab:
                 covered += weight
                 substantial = substantial or long_word
             elif EXTRA_COVERAGE_CREDIT and ((long_word and word in extra_text) or word in extra_vocab):

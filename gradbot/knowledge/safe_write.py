@@ -67,9 +67,9 @@ def append_to_list(text: str, key: str, render: Callable[[int], str], header: st
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     keys = [str(k.value) for k, _ in root.value] if isinstance(root, yaml.MappingNode) else []
     if key not in keys:
-        raise ValueError(f"文件里没有 '{key}:' / the file has no '{key}:' list")
+        raise ValueError(f"文件里没有 {key}: 列表")
     if keys[-1] != key:
-        raise ValueError(f"'{key}:' 必须是文件里最后一个字段 / '{key}:' must be the last field of the file")
+        raise ValueError(f"{key}: 必须是文件里最后一个字段")
     node = dict((str(k.value), v) for k, v in root.value)[key]
     empty_scalar = isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
     if empty_scalar or (isinstance(node, yaml.SequenceNode) and node.flow_style and not node.value):
@@ -79,7 +79,7 @@ def append_to_list(text: str, key: str, render: Callable[[int], str], header: st
     elif isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
         column = max(node.value[0].start_mark.column - 2, 0)  # the column of the existing items' "-"
     else:
-        raise ValueError(f"'{key}:' 下面必须是每项以 '- ' 开头的列表 / '{key}' must be a block list")
+        raise ValueError(f"{key}: 下面必须是每项以 “- ” 开头的列表")
     if not text.endswith("\n"):
         text += "\n"
     return text + render(column)

@@ -61,6 +61,9 @@ class Entry:
         return self.id.split(".", 1)[0]
 
 
+SEVERITY_NAMES = {"error": "错误", "warning": "警告"}  # how staff read a problem's severity
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong (``error``) or worth a look (``warning``) in a knowledge-base file."""
@@ -74,7 +77,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         entry = f" [{self.entry_id}]" if self.entry_id else ""
-        return f"{where}:{entry} {self.severity}: {self.message}"
+        return f"{where}:{entry} {SEVERITY_NAMES.get(self.severity, self.severity)}：{self.message}"
 
 
 @dataclass

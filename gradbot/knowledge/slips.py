@@ -78,7 +78,7 @@ def _classify(number: int, raw: str) -> _Line | None:
 
 
 def _spaces(count: int) -> str:
-    return "1 space" if count == 1 else f"{count} spaces"
+    return f"{count} 个空格"
 
 
 def _opens_block(value: str) -> bool:
@@ -115,17 +115,17 @@ def layout_slips(text: str) -> list[Slip]:
             if line.kind == "full_width" and difference > 1:
                 continue  # text continuing a value above ("Note：…"), which YAML reads as part of it
             if abs(difference) == 1:
-                how = "one space too far" if difference > 0 else "one space too little"
+                how = "多了 1 个空格" if difference > 0 else "少了 1 个空格"
             else:
-                how = f"{abs(difference)} spaces too {'far' if difference > 0 else 'little'}"
-            slips.append(Slip(number, f"wrong indentation: this line is indented {how} ({_spaces(indent)}); line it up "
-                                      f"with line {above} ({_spaces(nearest)}), the field or list item it belongs with"))
+                how = f"{'多' if difference > 0 else '少'}了 {abs(difference)} 个空格"
+            slips.append(Slip(number, f"缩进不对：这一行缩进{how}（{_spaces(indent)}）；请与第 {above} 行"
+                                      f"（{_spaces(nearest)}，它所属的字段或列表项）对齐"))
             if line.content_indent:
                 line.content_indent -= difference
             indent = nearest
         elif line.kind == "full_width" or line.full_width:
-            slips.append(Slip(number, f"'{line.key}' is followed by a full-width colon '：'; write '{line.key}: ' "
-                                      "(an English colon and a space)"))
+            slips.append(Slip(number, f"{line.key} 后面是中文冒号“：”；请写成 “{line.key}: ”"
+                                      "（英文冒号加一个空格）"))
         for level in [level for level in levels if level > indent]:
             del levels[level]
         levels[indent] = (number, "item" if line.kind == "item" else "key")
@@ -163,11 +163,11 @@ def continuation_hint(text: str, line_number: int) -> str:
         above = _classify(number, lines[number - 1])
         if above is None or above.kind == "text":
             continue
-        key = above.key or "the item"
+        key = above.key or "该项"
         if above.kind in ("key", "item") and above.key and not _opens_block(above.value):
             indent = (above.content_indent or above.indent) + 2
-            return (f"this line is not a 'field: value' line; if it continues the text of '{key}' (line {number}), "
-                    f"indent it like that text ({indent} spaces); if it is a field, write 'field: value'")
+            return (f"这一行不是 “字段: 值”；如果它是第 {number} 行 {key} 的文字的延续，"
+                    f"请像那段文字一样缩进（{indent} 个空格）；如果它是字段，请写成 “字段: 值”")
         return ""
     return ""
 

@@ -246,7 +246,7 @@ class KnowledgeStore:
         ]
         for name in SETTINGS_FILES:
             if name in self._served and name not in current:
-                missing = Problem(str(self.directory / name), 0, "the file is missing; its last good version keeps serving")
+                missing = Problem(str(self.directory / name), 0, "文件不见了：继续使用它上一个正确的版本")
                 held_back.append(HeldBack(missing.file, (missing,), True))
         kb, _ = check_files(self.directory, self._served)
         _, problems = check_files(self.directory, current)
@@ -335,15 +335,15 @@ class KnowledgeStore:
 
 
 def announce_held_back(held_back: list[HeldBack], stream: TextIO | None = None) -> None:
-    """Print what is held back (Chinese, then English) on ``stream`` (stderr), framed so it stands out."""
+    """Print what is held back (in Chinese, for staff) on ``stream`` (stderr), framed so it stands out."""
     stream = stream or sys.stderr
     if not held_back:
-        print("知识库：所有修改均已生效。 / knowledge base: every edit is live.", file=stream)
+        print("知识库：所有修改均已生效。", file=stream)
         return
     rule = "!" * 78
-    lines = [rule, "知识库：有修改未生效（运行 gradbot kb check 查看全部问题）/ knowledge base: an edit is held back"]
+    lines = [rule, "知识库：有修改未生效（运行 gradbot kb check 查看全部问题）"]
     for item in held_back:
-        lines += item.describe() + [item.describe(english=True)[0]]
+        lines += item.describe()
     lines.append(rule)
     print("\n".join(lines), file=stream, flush=True)
 

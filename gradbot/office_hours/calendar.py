@@ -151,14 +151,14 @@ def _dates(text: str) -> list[dt.date]:
     """``2027-01-01`` or ``2027-01-01 至 2027-01-03`` as dates (ValueError if neither)."""
     match = _RANGE.match(text)
     if not match:
-        raise ValueError(f"'{text}' is not a date (2027-01-01) or a range (2027-01-01 至 2027-01-03)")
+        raise ValueError(f"“{text}”不是日期（2027-01-01）或日期范围（2027-01-01 至 2027-01-03）")
     try:
         first = dt.date.fromisoformat(_pad(match.group(1)))
         last = dt.date.fromisoformat(_pad(match.group(2))) if match.group(2) else first
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
+        raise ValueError(f"“{text}”不是真实存在的日期") from None
     if last < first or (last - first).days > 31:
-        raise ValueError(f"'{text}' is not a range of at most a month")
+        raise ValueError(f"“{text}”不是一个月以内的日期范围")
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
@@ -188,43 +188,43 @@ def parse_calendar_file(path: Path) -> StaffCalendar:
     try:
         root = yaml.compose(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        problem(None, f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
+        problem(None, f"不是 UTF-8 文本（{exc.reason}）：请把文件另存为 UTF-8")
         return result
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        result.problems.append(Problem(file, mark.line + 1 if mark else 0, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        result.problems.append(Problem(file, mark.line + 1 if mark else 0, f"不是有效的 YAML：{getattr(exc, 'problem', exc)}"))
         return result
     if root is None:
         return result
     years = dict((str(k.value), (k, v)) for k, v in root.value).get("years") if isinstance(root, yaml.MappingNode) else None
     if years is None:
-        problem(root, "the file must have 'years:' with one block per year")
+        problem(root, "文件应有 years:，每年一块")
         return result
     if isinstance(years[1], yaml.ScalarNode) and years[1].value in ("", "null", "~"):
         return result
     if not isinstance(years[1], yaml.MappingNode):
-        problem(years[1], "'years:' must hold one block per year (2027: ...)")
+        problem(years[1], "years: 下应每年一块（2027: ...）")
         return result
     for year_node, block in years[1].value:
         if not re.fullmatch(r"20\d\d", str(year_node.value)):
-            problem(year_node, f"'{year_node.value}' is not a year like 2027")
+            problem(year_node, f"“{year_node.value}”不是年份（例如 2027）")
             continue
         year = int(year_node.value)
         parts = dict((str(k.value), (k, v)) for k, v in block.value) if isinstance(block, yaml.MappingNode) else {}
         if not parts.get("holidays"):
-            problem(year_node, f"{year} needs 'holidays:' (name: first day 至 last day)")
+            problem(year_node, f"{year} 需要 holidays:（名称: 第一天 至 最后一天）")
             continue
         calendar = YearCalendar()
         for section, (key_node, value) in parts.items():
             if section not in ("holidays", "workdays"):
-                problem(key_node, f"unknown field '{section}' in {year} (only holidays and workdays)", "warning")
+                problem(key_node, f"{year} 里没有 “{section}” 这个字段（只有 holidays 和 workdays）", "warning")
                 continue
             if section == "workdays" and isinstance(value, yaml.SequenceNode):  # a plain list of dates
                 named = [(None, value)]
             elif isinstance(value, yaml.MappingNode):
                 named = [(holiday_named(str(k.value)), v) for k, v in value.value]
             else:
-                problem(value, f"'{section}' of {year} must list 'holiday name: dates'")
+                problem(value, f"{year} 的 {section} 应列出 “节日名称: 日期”")
                 continue
             for holiday, dates_node in named:
                 for scalar in _scalars(dates_node) or [dates_node]:
@@ -235,15 +235,15 @@ def parse_calendar_file(path: Path) -> StaffCalendar:
                         continue
                     for date in dates:
                         if date.year not in (year, year - 1) or (section == "holidays" and date.year != year):
-                            problem(scalar, f"{date} is not in {year}")
+                            problem(scalar, f"{date} 不在 {year} 年")
                         elif section == "holidays" and holiday is not None:
                             calendar.holidays[date] = holiday
                         else:
                             if date.weekday() < 5:
-                                problem(scalar, f"{date} is a weekday; 'workdays' lists the weekend days that are worked", "warning")
+                                problem(scalar, f"{date} 是工作日；workdays 只列调休上班的周末", "warning")
                             calendar.workdays[date] = holiday
         for date in sorted(set(calendar.holidays) & set(calendar.workdays)):
-            problem(year_node, f"{date} is both a holiday and a workday in {year}")
+            problem(year_node, f"{date} 在 {year} 里既是假日又是调休上班日")
         result.years[year] = calendar
     return result
 
@@ -259,7 +259,7 @@ def calendar_problems(directory: Path, today: dt.date | None = None) -> list[Pro
     for year in wanted:
         if not calendar.has_year(year):
             problems.append(Problem(file, 0, (
-                f"the holiday calendar for {year} is missing: until it is added, Monday to Friday count as workdays "
-                f"(no public holidays, no 调休). When the State Council announces {year}'s holidays, add them under "
-                f"'years: {year}:' here, or update the chinese-calendar package"), severity="warning"))
+                f"缺少 {year} 年的节假日安排：补上之前，周一到周五都按工作日算"
+                f"（没有法定假日，也没有调休）。国务院公布 {year} 年放假安排后，请写在这里的 "
+                f"years: {year}: 下，或更新 chinese-calendar 软件包"), severity="warning"))
     return problems

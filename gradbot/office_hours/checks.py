@@ -46,11 +46,11 @@ def office_hours_problems(directory: Path, today: dt.date | None = None) -> list
         try:
             schedule = parse_schedule(hours)
         except ScheduleError as exc:
-            problems.append(Problem(file, line, f"hours of contact '{key}': {exc}"))
+            problems.append(Problem(file, line, f"联系方式 {key} 的办公时间：{exc}"))
             continue
         office_has_schedule |= key == OFFICE_CONTACT and schedule is not None
     if (directory / CONTACTS_FILE).exists() and not office_has_schedule:
         problems.append(Problem(file, 0, (
-            f"contact '{OFFICE_CONTACT}' has no hours like '08:00-12:00, 14:30-17:30': the assistant cannot tell "
-            "students whether the office is open"), severity="warning"))
+            f"联系方式 {OFFICE_CONTACT} 没有形如 “08:00-12:00, 14:30-17:30” 的办公时间：助手无法告诉学生"
+            "办公室现在是否开门"), severity="warning"))
     return problems + calendar_problems(directory, today)

@@ -82,14 +82,14 @@ def _time(hour: str, minute: str, text: str) -> dt.time:
     if h == 24 and m == 0:
         return dt.time(23, 59, 59)
     if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise ScheduleError(f"'{hour}:{minute}' in '{text}' is not a time of day")
+        raise ScheduleError(f"“{text}”里的“{hour}:{minute}”不是一天中的时间")
     return dt.time(h, m)
 
 
 def _weekday(token: str, text: str) -> int:
     match = _DAY.fullmatch(token.strip())
     if not match:
-        raise ScheduleError(f"'{token}' in '{text}' is not a weekday (周一…周日)")
+        raise ScheduleError(f"“{text}”里的“{token}”不是星期几（周一…周日）")
     return _DAY_CHARS[match.group(1)] if match.group(1) else _DAY_EN[match.group(2).lower()]
 
 
@@ -105,7 +105,7 @@ def _weekdays(spec: str, text: str) -> list[int]:
         if span:
             first, last = _weekday(span.group(1), text), _weekday(span.group(2), text)
             if last < first:
-                raise ScheduleError(f"'{part.strip()}' in '{text}' runs backwards")
+                raise ScheduleError(f"“{text}”里的“{part.strip()}”顺序反了")
             days.extend(range(first, last + 1))
         else:
             days.append(_weekday(part, text))
@@ -122,19 +122,19 @@ def parse_schedule(text: str) -> WeeklySchedule | None:
             continue
         periods = list(_PERIOD.finditer(part))
         if not periods:
-            raise ScheduleError(f"'{part.strip()}' has no period like 08:00-12:00")
+            raise ScheduleError(f"“{part.strip()}”没有形如 08:00-12:00 的时段")
         leftover = _PERIOD.sub("", part[periods[0].start():])
         if leftover.strip(" ,，、和\t"):
-            raise ScheduleError(f"'{leftover.strip(' ,，、')}' in '{part.strip()}' is not understood; write periods like 08:00-12:00, 14:30-17:30")
+            raise ScheduleError(f"看不懂“{part.strip()}”里的“{leftover.strip(' ,，、')}”：请写成 08:00-12:00, 14:30-17:30 这样的时段")
         read = [Period(_time(m.group(1), m.group(2), part), _time(m.group(3), m.group(4), part)) for m in periods]
         for period in read:
             if period.end <= period.start:
-                raise ScheduleError(f"'{period.text()}' in '{part.strip()}' ends before it starts")
+                raise ScheduleError(f"“{part.strip()}”里的“{period.text()}”结束早于开始")
         for weekday in _weekdays(part[: periods[0].start()], part):
             if days[weekday]:
-                raise ScheduleError(f"{WEEKDAYS_ZH[weekday]} is given twice in '{text}'")
+                raise ScheduleError(f"“{text}”里{WEEKDAYS_ZH[weekday]}写了两次")
             days[weekday] = sorted(read, key=lambda p: p.start)
             for earlier, later in zip(days[weekday], days[weekday][1:]):
                 if later.start < earlier.end:
-                    raise ScheduleError(f"'{earlier.text()}' and '{later.text()}' overlap in '{part.strip()}'")
+                    raise ScheduleError(f"“{part.strip()}”里“{earlier.text()}”和“{later.text()}”重叠")
     return WeeklySchedule(tuple(tuple(d) for d in days))

@@ -1,15 +1,19 @@
 """Campaign counts for staff: ``gradbot notify report`` and the weekly report's section.
 
-Per campaign: matched (queued: bound, matching, not muted when queued), waiting (not yet
-sent), sent, blocked the bot, muted since (turned reminders off before delivery; never
-counted as reached), skipped for another reason (unbound, no longer in the audience),
-failed (including "delivery unknown" after a crash) and pressed the button.
+Per campaign: matched (bound students matching when it was sent, muted ones included),
+waiting (not yet sent), sent, blocked the bot, muted, skipped for another reason (unbound,
+no longer in the audience), failed (including "delivery unknown" after a crash) and
+pressed the button; every matched student is in exactly one of the columns from waiting to
+failed. "Muted" is :func:`gradbot.campaigns.audience.muted`, as in ``notify preview`` and
+``send``: reminders off and not sent (off when it was sent, off before delivery, or off now
+while it waits).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -17,10 +21,10 @@ from typing import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gradbot.db.models import Campaign, CampaignRecipient, OutboxMessage
+from gradbot.db.models import Campaign, CampaignRecipient, OutboxMessage, StudentPreference
 
 COLUMNS = (  # (attribute, Chinese heading, English heading)
-    ("matched", "匹配并排队", "matched"),
+    ("matched", "匹配", "matched"),
     ("waiting", "待发送", "waiting"),
     ("sent", "已送达", "sent"),
     ("blocked", "已屏蔽机器人", "blocked"),
@@ -48,9 +52,13 @@ class CampaignCounts:
     pressed: int = 0
 
 
-def _bucket(status: str, error: str | None) -> str:
+def _bucket(status: str | None, error: str | None, reminders: bool = True) -> str:
+    """The column of one recipient: ``status``/``error`` of its outbox row (None: not queued, as its
+    reminders were off when the campaign was sent) and whether the student has reminders on now."""
+    if status is None:
+        return "muted"
     if status in ("pending", "sending"):
-        return "waiting"
+        return "waiting" if reminders or status == "sending" else "muted"  # a muted row is skipped at delivery
     if status == "sent":
         return "sent"
     if status == "failed":
@@ -77,11 +85,13 @@ def campaign_counts(session: Session, name: str | None = None,
     result = []
     for campaign in campaigns:
         rows = session.execute(
-            select(OutboxMessage.status, OutboxMessage.last_error, CampaignRecipient.pressed_at)
-            .join(OutboxMessage, OutboxMessage.id == CampaignRecipient.outbox_id)
+            select(OutboxMessage.status, OutboxMessage.last_error, CampaignRecipient.pressed_at, StudentPreference.reminders)
+            .select_from(CampaignRecipient)
+            .outerjoin(OutboxMessage, OutboxMessage.id == CampaignRecipient.outbox_id)
+            .outerjoin(StudentPreference, StudentPreference.student_id == CampaignRecipient.student_id)
             .where(CampaignRecipient.campaign_id == campaign.id)
         ).all()
-        counts = Counter(_bucket(r.status, r.last_error) for r in rows)
+        counts = Counter(_bucket(r.status, r.last_error, r.reminders is not False) for r in rows)
         result.append(CampaignCounts(name=campaign.name, send_at=campaign.send_at, urgent=bool(campaign.urgent),
                                      matched=len(rows), pressed=sum(r.pressed_at is not None for r in rows), **counts))
     return result
@@ -90,14 +100,20 @@ def campaign_counts(session: Session, name: str | None = None,
 def render_text(counts: Sequence[CampaignCounts]) -> str:
     """A plain table for the terminal (send time in Beijing time)."""
     if not counts:
-        return "没有提醒活动 (no campaigns)"
-    heading = ["name", "send_at (北京时间)"] + [f"{zh} {en}" for _, zh, en in COLUMNS]
+        return "没有提醒活动"
+    heading = ["名称", "发送时间（北京）"] + [zh for _, zh, _ in COLUMNS]
     lines = [heading]
     for c in counts:
-        when = (c.send_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + (" urgent" if c.urgent else "")
+        when = (c.send_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + (" 紧急" if c.urgent else "")
         lines.append([c.name, when] + [str(getattr(c, attr)) for attr, _, _ in COLUMNS])
-    widths = [max(len(row[i]) for row in lines) for i in range(len(heading))]
-    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in lines)
+    widths = [max(_width(row[i]) for row in lines) for i in range(len(heading))]
+    return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+                     for row in lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def render_html(counts: Sequence[CampaignCounts]) -> str:
@@ -111,7 +127,9 @@ def render_html(counts: Sequence[CampaignCounts]) -> str:
         f"<td>{(c.send_at + dt.timedelta(hours=8)):%Y-%m-%d %H:%M}</td>"
         + "".join(f'<td class="num">{getattr(c, attr)}</td>' for attr, _, _ in COLUMNS) + "</tr>"
         for c in counts)
-    note = ('<p class="muted">“已送达”只算 Telegram 确认收到的消息；关闭提醒、屏蔽机器人或不再符合条件的学生不计入。'
+    note = ('<p class="muted">“匹配”是发送时符合条件的已绑定学生（含关闭提醒的），各列（待发送到失败）之和等于匹配；'
+            "“已关闭提醒”与 gradbot notify preview 的算法相同：关闭了提醒、没有收到的学生。"
+            "“已送达”只算 Telegram 确认收到的消息；关闭提醒、屏蔽机器人或不再符合条件的学生不计入。"
             "⚡ 为紧急提醒（免打扰时段也发送）。</p>")
     return title + note + f"<table>{head}{rows}</table>"
 

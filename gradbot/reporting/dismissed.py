@@ -56,19 +56,19 @@ def parse_dismissed(policies_dir: Path) -> tuple[list[Dismissed], list[Problem]]
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return [], [Problem(str(path), getattr(getattr(exc, "problem_mark", None), "line", -1) + 1,
-                            f"cannot read the dismissed questions: {exc}")]
+                            f"无法读取已忽略的问题：{exc}")]
     fields = {str(k.value): v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
     node = fields.get("dismissed")
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
-        return [], [] if root is None or "dismissed" in fields else [Problem(str(path), 1, "the file must start with 'dismissed:'")]
+        return [], [] if root is None or "dismissed" in fields else [Problem(str(path), 1, "文件应以 dismissed: 开头")]
     if not isinstance(node, yaml.SequenceNode):
-        return [], [Problem(str(path), node.start_mark.line + 1, "'dismissed' must be a list of '- question: ...' items")]
+        return [], [Problem(str(path), node.start_mark.line + 1, "dismissed 应是列表，每项 “- question: ...”")]
     items, problems = [], []
     for item in node.value:
         values = {str(k.value): v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
         question = values.get("question")
         if not isinstance(question, yaml.ScalarNode) or not str(question.value).strip():
-            problems.append(Problem(str(path), item.start_mark.line + 1, "each item needs 'question: <the question>'"))
+            problems.append(Problem(str(path), item.start_mark.line + 1, "每项都要有 “question: <问题>”"))
             continue
         date = values.get("date")
         items.append(Dismissed(str(question.value).strip(), str(getattr(date, "value", "") or ""), item.start_mark.line + 1))
@@ -87,7 +87,7 @@ def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
     with policies_lock(policies_dir):
         items, problems = parse_dismissed(policies_dir)
         if problems:
-            raise DismissedError(f"{path} 有错误，请先改正 / fix the file first: {problems[0]}")
+            raise DismissedError(f"{path} 有错误，请先改正：{problems[0]}")
         known = {question_key(d.question) for d in items}
         new: list[str] = []
         for question in (" ".join(q.split()) for q in questions if q.strip()):
@@ -104,5 +104,5 @@ def dismiss(policies_dir: Path, questions: list[str]) -> list[str]:
             raise DismissedError(f"{path}：{exc}") from exc
         write_atomically(path, text)
     if not known | {question_key(q) for q in new} <= {question_key(d.question) for d in parse_dismissed(policies_dir)[0]}:
-        raise DismissedError(f"{path}：写入后无法读回 / the file does not read back")
+        raise DismissedError(f"{path}：写入后无法读回")
     return new

@@ -36,7 +36,7 @@ def held_back_html(held_back: list[HeldBack]) -> str:
         items.append(f"<li>{html.escape(head)}<ul>{lines}</ul></li>")
     return (f'<div style="{STYLE}"><h2 style="margin-top:.2em">知识库有修改未生效</h2>'
             "<p>下列文件的最新修改有错误，助手没有采用，仍在使用上一个正确的版本。请按提示改正后运行 "
-            "<code>gradbot kb check</code>，显示 0 errors 后几秒内生效。</p>"
+            "<code>gradbot kb check</code>，显示“0 个错误”后几秒内生效。</p>"
             f"<ul>{''.join(items)}</ul></div>")
 
 
@@ -44,7 +44,7 @@ def held_back_text(held_back: list[HeldBack]) -> list[str]:
     """The same notice as console lines ([] when none)."""
     if not held_back:
         return []
-    lines = ["知识库有修改未生效（仍在使用上一个正确的版本）/ knowledge-base edits held back:"]
+    lines = ["知识库有修改未生效（仍在使用上一个正确的版本）："]
     for item in held_back:
         lines += ["  " + line for line in item.describe()]
     return lines

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import build_application, running_bot
 from bot.services import of_application
+from gradbot import preferences
 from gradbot.db.engine import sessions
 from gradbot.db.models import OutboxMessage, Ticket
 from gradbot.handoff import texts
@@ -198,12 +199,19 @@ async def test_blocked_student_is_reported_in_the_topic(api, rasa, app):
 
 async def test_deleted_topic_is_recreated_with_its_card(api, rasa, app, bot_db):
     thread = await open_ticket(api, 341)
+    await api.inject(text_update(341, "盖章被退回了，理由是单位名称不对"))
+    await api.inject(text_update(341, "电话 13812345678"))
+    await api.wait_received(STAFF, 3, thread_id=thread)
     api.delete_topic(STAFF, thread)
     await api.inject(text_update(341, "还在吗？"))
     await api.wait_for(lambda: len(api.topics(STAFF)) == 2)
     new_thread = max(api.topics(STAFF))
     got = await api.wait_received(STAFF, 2, thread_id=new_thread)
     assert "#T1" in got[0]["text"] and "重建" in got[0]["text"]
+    repeated = got[0]["text"].split("本工单中学生已发的消息", 1)[1]
+    assert "盖章被退回了，理由是单位名称不对" in repeated and "138****5678" in repeated
+    assert repeated.index("盖章被退回了") < repeated.index("138****5678")
+    assert "13812345678" not in got[0]["text"] and "还在吗" not in got[0]["text"]  # the new one follows the card
     assert got[1]["text"] == "还在吗？"
     assert tickets_in(bot_db)[0].thread_id == new_thread
     await staff_says(api, "在的", new_thread)
@@ -282,6 +290,30 @@ async def test_words_open_a_ticket_and_two_fallbacks_offer_one(api, rasa, app, b
     assert [t.telegram_user_id for t in tickets_in(bot_db)] == ["381", "382"]
 
 
+async def test_words_that_say_what_about_put_the_question_on_the_card(api, rasa, app, bot_db):
+    await api.inject(text_update(383, "我想找老师，我的三方协议盖章被退回了"))
+    opened = (await api.wait_received(383, 1))[-1]["text"]
+    assert "#T1" in opened
+    (thread,) = api.topics(STAFF)
+    (card,) = await api.wait_received(STAFF, 1, thread_id=thread)
+    assert "问题 Question：我想找老师，我的三方协议盖章被退回了" in card["text"]
+    assert "尚未写下问题" not in card["text"]
+    assert tickets_in(bot_db)[0].question == "我想找老师，我的三方协议盖章被退回了"
+
+
+async def test_ticket_language_follows_the_one_telegram_language_rule(api, rasa, app, bot_db):
+    """``language_code`` is read as gradbot.preferences reads it: only Chinese clients get Chinese."""
+    codes = {421: "zh-hans", 422: "zh-TW", 423: "en-GB", 424: "ru", 425: None}
+    for student, code in codes.items():
+        update = text_update(student, "/human")
+        update["message"]["from"]["language_code"] = code
+        await api.inject(update)
+        await api.wait_received(student, 1)
+    english = {int(t.telegram_user_id): t.english for t in tickets_in(bot_db)}
+    assert english == {student: preferences.telegram_language(code) == "en" for student, code in codes.items()}
+    assert english == {421: False, 422: False, 423: True, 424: True, 425: False}
+
+
 async def test_topic_closed_by_hand_closes_the_ticket(api, rasa, app, bot_db):
     thread = await open_ticket(api, 391)
     await api.inject(group_message(STAFF, TEACHER, None, thread_id=thread, forum_topic_closed={}))
@@ -298,11 +330,18 @@ async def test_claim_and_faq_draft(api, rasa, app, policies):
     await api.wait_received(STAFF, 3, thread_id=thread)
     await staff_says(api, "四联都要盖鉴证章，请带齐到 205 室。", thread)
     await api.wait_received(395, 3)
+    sticker = {"sticker": {"file_id": "CAAC", "file_unique_id": "AgAD", "width": 512, "height": 512,
+                           "is_animated": False, "is_video": False, "type": "regular", "emoji": "👍"}}
+    await api.inject(text_update(395, "好的谢谢"))
+    await api.inject(text_update(395, "ok"))
+    await api.inject({"message": message(395, **sticker)})
+    await api.wait_received(STAFF, 6, thread_id=thread)
     await staff_says(api, "/faq", thread)
     await api.wait_for(lambda: any("已存为知识库草稿" in t for t in texts_of(api.received(STAFF, thread))))
     drafts = (policies / "_drafts.yml").read_text(encoding="utf-8")
     assert "鉴证章盖在哪一联" in drafts and "四联都要盖鉴证章" in drafts and "dispatch" in drafts
     assert "handoff:#T1" in drafts
+    assert "好的谢谢" not in drafts and "- ok" not in drafts and "sticker" not in drafts
 
 
 async def test_student_photo_is_copied_into_the_topic(api, rasa, app):

@@ -42,15 +42,15 @@ def test_a_good_file_parses_with_names_normalised(tmp_path, catalog, kb):
 
 
 @pytest.mark.parametrize("old, new, line, words", [
-    ("level: [本科, master]", "level: [本科, 专科]", 4, "unknown level '专科'"),
-    ("case_type: 签约派遣", "case_type: 签约", 6, "unknown case type"),
-    ("[待提交, Reviewed by your school]", "[待提交, 未提交]", 7, "unknown status"),
-    ("button: dispatch.agreement_stamp", "button: dispatch.agreement_stamps", 10, "did you mean 'dispatch.agreement_stamp'"),
-    ("send_at: 2026-06-01 09:00", "send_at: 6月1日", 2, "'send_at' must be Beijing time"),
-    ("urgent: false", "urgent: maybe", 11, "'urgent' must be true or false"),
-    ("urgent: false", "urgnet: true", 11, "unknown field 'urgnet'"),
-    ("name: 2026-dispatch-pending", "name: 2026 dispatch", 1, "no spaces"),
-    ("  college: [电信学院, 机械学院]", "  colleges: [电信学院]", 5, "unknown audience key 'colleges'"),
+    ("level: [本科, master]", "level: [本科, 专科]", 4, "未知的层次“专科”"),
+    ("case_type: 签约派遣", "case_type: 签约", 6, "未知事项“签约”"),
+    ("[待提交, Reviewed by your school]", "[待提交, 未提交]", 7, "未知状态“未提交”"),
+    ("button: dispatch.agreement_stamp", "button: dispatch.agreement_stamps", 10, "是不是 dispatch.agreement_stamp？"),
+    ("send_at: 2026-06-01 09:00", "send_at: 6月1日", 2, "send_at 应是北京时间"),
+    ("urgent: false", "urgent: maybe", 11, "urgent 应是 true 或 false"),
+    ("urgent: false", "urgnet: true", 11, "没有 “urgnet” 这个字段"),
+    ("name: 2026-dispatch-pending", "name: 2026 dispatch", 1, "不能有空格"),
+    ("  college: [电信学院, 机械学院]", "  colleges: [电信学院]", 5, "audience 里没有 “colleges” 这一项"),
 ])
 def test_each_mistake_is_reported_on_its_line(tmp_path, catalog, kb, old, new, line, words):
     campaign, problems = parse(tmp_path, GOOD.replace(old, new), catalog, kb)
@@ -63,13 +63,13 @@ def test_status_without_case_type_and_missing_text_are_errors(tmp_path, catalog,
     campaign, problems = parse(tmp_path, "name: x\naudience:\n  status: [待提交]\n", catalog, kb)
     messages = [str(p) for p in problems if p.severity == "error"]
     assert campaign is None
-    assert any(":3:" in m and "needs 'case_type'" in m for m in messages)
-    assert any("missing field 'text'" in m for m in messages)
+    assert any(":3:" in m and "就要写 case_type" in m for m in messages)
+    assert any("缺少字段 text" in m for m in messages)
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path, catalog, kb):
     campaign, problems = parse(tmp_path, 'name: x\ntext: "不闭合\n', catalog, kb)
-    assert campaign is None and problems[0].line == 2 and "quote" in problems[0].message
+    assert campaign is None and problems[0].line == 2 and "引号" in problems[0].message
 
 
 def test_warnings_do_not_stop_a_campaign(tmp_path, catalog, kb):
@@ -77,4 +77,4 @@ def test_warnings_do_not_stop_a_campaign(tmp_path, catalog, kb):
     assert campaign is not None and campaign.audience == Audience()
     warnings = " | ".join(p.message for p in problems)
     assert all(p.severity == "warning" for p in problems)
-    assert "has passed" in warnings and "text_en" in warnings and "every bound student" in warnings
+    assert "已经过了" in warnings and "text_en" in warnings and "所有已绑定的学生" in warnings

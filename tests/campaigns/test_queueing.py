@@ -78,6 +78,6 @@ def test_changed_campaign_under_the_same_name_is_refused(db_url, tmp_path, catal
     add_students(db_url, 1000, 1)
     send(db_url, load(write_campaign(tmp_path), catalog, kb), catalog, kb)
     changed = load(write_campaign(tmp_path, extra="urgent: true\n"), catalog, kb)
-    with pytest.raises(CampaignChanged, match="new name") as refused:
+    with pytest.raises(CampaignChanged, match="换一个 name") as refused:
         send(db_url, changed, catalog, kb)
-    assert "Beijing time" in str(refused.value) and "UTC" not in str(refused.value)  # staff read Beijing time everywhere
+    assert "北京时间" in str(refused.value) and "UTC" not in str(refused.value)  # staff read Beijing time everywhere

@@ -145,8 +145,8 @@ def test_a_bad_pattern_is_named_by_kb_check_with_line(tmp_path):
     path.write_text("student_ids:\n  default: '^[0-9{10}$'\n  college: '^x$'\ncase_types:\n  d:\n    name: 派遣\n"
                     "    statuses:\n      - name: 待提交\n", encoding="utf-8")
     problems = [str(p) for p in parse_case_types_file(path).problems]
-    assert any(":2:" in p and "not a valid regular expression" in p for p in problems)
-    assert any(":3:" in p and "'college'" in p for p in problems)
+    assert any(":2:" in p and "不是有效的正则表达式" in p for p in problems)
+    assert any(":3:" in p and "层次 college" in p for p in problems)
 
 
 @pytest.mark.parametrize("name, content, expected", [
@@ -185,5 +185,5 @@ def test_a_broken_case_types_file_is_named_with_file_and_line(cases_db, tmp_path
     assert code == 2, captured
     assert "无法导入：办理事项文件 _case_types.yml 有错误" in captured.err
     line = text.splitlines().index("    name: 签约派遣") + 1
-    assert re.search(rf"_case_types.yml:({line}|{line + 1}): \[dispatch\] error: YAML syntax error", captured.err)
+    assert re.search(rf"_case_types.yml:({line}|{line + 1}): \[dispatch\] 错误：YAML 语法错误", captured.err)
     assert " ERROR " not in captured.err + captured.out

@@ -27,11 +27,11 @@ def test_project_knowledge_base_passes(policies_copy, capsys):
     assert main(["kb", "check", "--stale-days", "100000"]) == 0
     out = capsys.readouterr().out
     lines = out.strip().splitlines()
-    assert " 0 errors, " in lines[-1]
+    assert "：0 个错误，" in lines[-1]
     # the only warnings: office phones and rooms staff have not filled in yet (never shown to students)
-    assert all("is not filled in yet" in line for line in lines[:-1])
-    assert lines[-1].endswith(f"{len(lines) - 1} warnings")
-    assert f"in {len(list(policies_copy.glob('[!_]*.yml')))} files" in out
+    assert all("还没有填写" in line for line in lines[:-1])
+    assert lines[-1].endswith(f"{len(lines) - 1} 个警告")
+    assert f"共 {len(list(policies_copy.glob('[!_]*.yml')))} 个文件" in out
 
 
 def test_broken_file_is_named_with_its_line_and_exit_code_1(policies_copy, capsys):
@@ -43,8 +43,8 @@ def test_broken_file_is_named_with_its_line_and_exit_code_1(policies_copy, capsy
 
     assert main(["kb", "check"]) == 1
     out = capsys.readouterr().out
-    assert f"{path}:{number}:" in out and "error" in out
-    assert "1 errors" in out
+    assert f"{path}:{number}:" in out and "错误" in out
+    assert "1 个错误" in out
 
 
 def test_directory_argument_and_stale_warning(policies_copy, capsys):
@@ -55,7 +55,7 @@ def test_directory_argument_and_stale_warning(policies_copy, capsys):
 
     assert main(["kb", "check", str(policies_copy)]) == 0  # warnings do not fail the check
     out = capsys.readouterr().out
-    assert "not checked for" in out and "recruit.yml" in out and "warning" in out
+    assert "天未核对" in out and "recruit.yml" in out and "警告" in out
 
 
 def test_missing_contact_is_an_error(policies_copy, capsys):
@@ -64,7 +64,7 @@ def test_missing_contact_is_an_error(policies_copy, capsys):
     contact = text.split("contact:", 1)[1].split()[0]
     path.write_text(text.replace(f"contact: {contact}", "contact: no_such_office", 1), encoding="utf-8")
     assert main(["kb", "check"]) == 1
-    assert "contact 'no_such_office' is not in _contacts.yml" in capsys.readouterr().out
+    assert "联系方式 no_such_office 不在 _contacts.yml 里" in capsys.readouterr().out
 
 
 def test_case_types_syntax_error_is_reported_with_file_and_line(policies_copy, capsys):
@@ -75,8 +75,8 @@ def test_case_types_syntax_error_is_reported_with_file_and_line(policies_copy, c
     out = capsys.readouterr().out
     (line,) = [line for line in out.splitlines() if line.startswith(f"{path}:")]
     number = int(line.split(":")[1])
-    assert number > len(text.splitlines()) and "[new_type] error: YAML syntax error" in line
-    assert "0 errors" not in out and "1 errors" in out
+    assert number > len(text.splitlines()) and "[new_type] 错误：YAML 语法错误" in line
+    assert "0 个错误" not in out and "1 个错误" in out
 
 
 def test_renamed_contact_key_is_an_error_where_it_is_used(policies_copy, capsys):
@@ -84,7 +84,7 @@ def test_renamed_contact_key_is_an_error_where_it_is_used(policies_copy, capsys)
     path.write_text(path.read_text(encoding="utf-8").replace("  guidance_205:\n", "  guidance205:\n"), encoding="utf-8")
     assert main(["kb", "check"]) == 1
     out = capsys.readouterr().out
-    assert "contact 'guidance_205' is not in _contacts.yml" in out
+    assert "联系方式 guidance_205 不在 _contacts.yml 里" in out
     assert "_case_types.yml:" in out  # the case types use it too
 
 
@@ -99,9 +99,9 @@ def test_with_model_prints_only_its_findings(policies_copy, capfd, monkeypatch):
     monkeypatch.setattr(nlu_model.NluModel, "load_latest", classmethod(lambda cls: Model()))
     assert main(["kb", "check", "--with-model", "--stale-days", "100000"]) == 0
     lines = capfd.readouterr().out.splitlines()
-    assert lines and all(" warning: the model sends " in line or "is not filled in yet" in line for line in lines[:-1])
-    assert any(" warning: the model sends " in line for line in lines)
-    assert "processor.message.parse" not in "\n".join(lines) and lines[-1].endswith("errors, %d warnings" % (len(lines) - 1))
+    assert lines and all(" 警告：模型把" in line or "还没有填写" in line for line in lines[:-1])
+    assert any(" 警告：模型把" in line for line in lines)
+    assert "processor.message.parse" not in "\n".join(lines) and lines[-1].endswith("个错误，%d 个警告" % (len(lines) - 1))
 
 
 def test_kb_drafts_lists_drafts_and_check_validates_them(policies_copy, capsys):
@@ -114,4 +114,4 @@ def test_kb_drafts_lists_drafts_and_check_validates_them(policies_copy, capsys):
     out = capsys.readouterr().out
     assert draft_id in out and "推荐表丢了怎么办" in out and "1 条草稿" in out and "policies/README.md" in out
     assert main(["kb", "check", "--stale-days", "100000"]) == 0  # a draft without an answer is only a warning
-    assert "no answer yet" in capsys.readouterr().out
+    assert "草稿还没有回答" in capsys.readouterr().out

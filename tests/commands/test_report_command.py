@@ -42,7 +42,7 @@ def test_report_writes_html_and_csv(cases_db, monkeypatch, tmp_path, capsys):
 
     assert code == 0
     printed = capsys.readouterr().out
-    assert "3 messages" in printed and "3 unanswered in 2 groups" in printed and str(out) in printed
+    assert "3 条消息" in printed and "未答问题 3 个，共 2 组" in printed and str(out) in printed
     page = out.read_text(encoding="utf-8")
     assert "宿舍几点关门" in page and "不在范围内的问题" not in page and "<svg" in page
     with open(table, encoding="utf-8-sig", newline="") as handle:
@@ -54,14 +54,14 @@ def test_report_writes_html_and_csv(cases_db, monkeypatch, tmp_path, capsys):
 def test_report_on_an_empty_log(cases_db, tmp_path, capsys):
     out = tmp_path / "empty.html"
     assert main(["report", "--out", str(out)]) == 0
-    assert "0 messages" in capsys.readouterr().out
+    assert "0 条消息" in capsys.readouterr().out
     assert "没有对话记录" in out.read_text(encoding="utf-8")
 
 
 def test_bad_date_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["report", "--from", "2026-13-01"])
-    assert "not a date" in capsys.readouterr().err
+    assert "不是日期" in capsys.readouterr().err
 
 
 def test_log_purge_uses_the_retention_setting(cases_db, monkeypatch, capsys):
@@ -77,8 +77,8 @@ def test_log_purge_uses_the_retention_setting(cases_db, monkeypatch, capsys):
     get_settings.cache_clear()
 
     assert main(["log", "purge"]) == 0
-    assert "deleted 1 messages older than 30 days" in capsys.readouterr().out
+    assert "已删除 30 天以前的消息 1 条" in capsys.readouterr().out
     with sessions(cases_db).begin() as session:
         assert list(session.execute(select(ConversationMessage.id)).scalars()) == [recent]
     assert main(["log", "purge", "--days", "5"]) == 0
-    assert "deleted 1 messages older than 5 days" in capsys.readouterr().out
+    assert "已删除 5 天以前的消息 1 条" in capsys.readouterr().out

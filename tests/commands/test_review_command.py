@@ -89,7 +89,7 @@ def test_a_group_becomes_a_draft_and_another_is_dismissed_for_good(setup, capsys
     assert "食堂几点关门" not in left and "毕业证什么时候发" not in left and "就业推荐表在哪里领" in left
     out = tmp_path / "r.html"
     assert main(["report", "--out", str(out)]) == 0
-    assert "2 more groups already decided" in capsys.readouterr().out
+    assert "另有 2 组已在 gradbot review 中处理" in capsys.readouterr().out
     page = out.read_text(encoding="utf-8")
     assert "食堂几点关门" not in page and "就业推荐表在哪里领" in page
     assert main(["review", "--group", str(groups["食堂几点关门"]), "--dismiss"]) == 2  # already decided

@@ -47,6 +47,20 @@ def test_question_topic_and_subject_from_the_log(tmp_path):
     assert card.subject_for("nosuch", PROJECT_ROOT / "policies") == card.GENERAL_SUBJECT
 
 
+def test_question_from_a_request_in_words_that_says_what_about(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    with sessions(url).begin() as session:
+        log_message(session, "telegram", "101", "报到证还办吗", outcome="faq", faq_id="dispatch.report_card")
+        log_message(session, "telegram", "101", "好的谢谢", outcome="thanks", intent="thanks")
+        bare = card.recent_turns(session, "101")
+        log_message(session, "telegram", "101", "我想找老师，我的三方协议盖章被退回了", outcome="handoff", intent="handoff")
+        asked = card.recent_turns(session, "101")
+    assert card.question_from(bare) == "报到证还办吗"  # the thanks is no question
+    assert card.question_from(asked) == "我想找老师，我的三方协议盖章被退回了"
+    assert card.question_from([*bare, card.Turn("我要找人工老师", "handoff", None, "handoff", T0)]) == "报到证还办吗"
+
+
 def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(tmp_path):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
@@ -66,6 +80,18 @@ def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(tmp_path
     assert "2191234567" in text and "张三" in text and "硕士" in text and "电信学部" in text
     assert "已鉴证" in text
     assert "101" not in text  # never the Telegram account
+
+
+def test_card_repeats_the_tickets_earlier_messages_compactly_and_fits_telegram():
+    earlier = [(datetime(2026, 12, 1, 2, i), f"第{i}条 " + "很长的补充说明" * 40) for i in range(30)]
+    text = card.card_text(_ticket(question="问" * 3000), [], None, earlier=earlier)
+    assert len(text) <= card.CARD_LIMIT
+    assert "本工单中学生已发的消息" in text and "（30）" in text and "条更早的消息" in text
+    assert "12-01 10:29 第29条" in text  # the newest kept, Beijing time
+    assert "第0条" not in text
+    short = card.card_text(_ticket(), [], None, earlier=[(T0, "电话 13812345678"), (T0, "[photo]")])
+    assert "• 12-01 10:00 电话 138****5678\n• 12-01 10:00 [photo]" in short and "更早" not in short
+    assert "本工单中学生已发的消息" not in card.card_text(_ticket(), [], None)
 
 
 def test_card_for_an_unbound_student():

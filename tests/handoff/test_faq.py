@@ -59,3 +59,25 @@ def test_draft_written_with_the_tickets_topic(ticket_db, tmp_path):
     (draft,) = list_drafts(policies)
     assert (draft.id, draft.topic, draft.origin) == (draft_id, "dispatch", f"handoff:#T{ticket.id}")
     assert draft.questions == ("三方协议丢了怎么办？",) and "205" in draft.answer
+
+
+def test_acknowledgements_thanks_greetings_and_stickers_are_not_questions(ticket_db):
+    url, ticket = ticket_db
+    for number, text in enumerate(["老师好", "盖章页被退回了，要重新打印吗？", "[sticker]", "好的谢谢", "ok", "👍",
+                                   "收到，辛苦老师了！", "那学院的章也要重新盖吗"], start=1):
+        add(url, ticket, "student", number, text)
+    add(url, ticket, "staff", 20, "要重新打印，学院和 205 室都要重新盖章。")
+    with sessions(url).begin() as session:
+        questions, _ = faq.draft_parts(session, ticket)
+    assert questions == ["三方协议丢了怎么办？", "盖章页被退回了，要重新打印吗？", "那学院的章也要重新盖吗"]
+
+
+def test_only_small_talk_from_the_student_is_nothing_to_save(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    with sessions(url).begin() as session:
+        ticket, _ = tickets.open_ticket(session, "102", now=T0, question="")
+    add(url, ticket, "student", 1, "好的谢谢")
+    add(url, ticket, "staff", 2, "不客气。")
+    with sessions(url).begin() as session, pytest.raises(faq.NothingToSave):
+        faq.draft_parts(session, ticket)

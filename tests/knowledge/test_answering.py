@@ -24,3 +24,22 @@ def test_strong_evidence_passes_the_floor_and_weak_evidence_does_not() -> None:
 
     assert answer_probability(STRONG) >= answering.ANSWER_PROBABILITY > answer_probability(WEAK)
     assert 0.0 < answer_probability(WEAK) < answer_probability(STRONG) < 1.0
+
+
+def test_a_lost_agreement_is_not_a_stamping_question_in_the_shipped_knowledge_base():
+    """Loss words are outside the agreement-procedure entries' scope (their not_for), so a question
+    about an agreement lost after stamping reaches the lost-agreement entry, not the stamping one."""
+    from gradbot.knowledge.answering import decide
+    from gradbot.knowledge.loader import load_directory
+    from gradbot.knowledge.matcher import Matcher
+    from gradbot.knowledge.scope import excluded
+    from gradbot.settings import PROJECT_ROOT
+
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    for entry_id in ("dispatch.agreement_stamp", "dispatch.agreement_filling", "dispatch.online_signing"):
+        assert excluded(kb.entries[entry_id], "三方盖好章以后弄丢了").startswith("not_for:")
+        assert excluded(kb.entries[entry_id], "The agreement got damaged after stamping").startswith("not_for:")
+    assert not excluded(kb.entries["dispatch.lost_agreement"], "三方盖好章以后弄丢了")
+    decision = decide(Matcher(kb), "三方协议盖完章以后丢了怎么办", {"dispatch": 1.0})
+    assert decision.outcome == "faq" and decision.entry.id == "dispatch.lost_agreement"
+    assert decide(Matcher(kb), "华为今年招多少人", {"recruit": 1.0}).outcome == "fallback"

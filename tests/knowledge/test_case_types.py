@@ -26,18 +26,18 @@ def test_project_file_and_sample_pass(tmp_path):
 def test_syntax_error_appended_is_reported_with_file_and_line(tmp_path):
     text = CASE_TYPES + "  talent:\n    name: 人才认定\n    statuses: [已提交\n"
     path, (problem,) = _problems(tmp_path, text)
-    assert problem.file == str(path) and problem.line >= 15 and "YAML syntax error" in problem.message
+    assert problem.file == str(path) and problem.line >= 15 and "YAML 语法错误" in problem.message
     assert problem.entry_id == "talent"  # the case type it is in
-    assert str(problem).startswith(f"{path}:{problem.line}: [talent] error:")
+    assert str(problem).startswith(f"{path}:{problem.line}: [talent] 错误：")
 
 
 @pytest.mark.parametrize("bad, good, message, line", [
-    ("    name: 签约派遣\n", "", "missing field 'name'", 2),
-    ("      - name: 待提交\n", "      - next_step: 没有名字\n", "missing field 'name'", 8),
-    ("    aliases: [派遣, 三方协议]\n", "    aliases: 派遣\n", "'aliases' must be a list", 4),
-    ("      - name: 已鉴证盖章\n", "      - name: 待提交\n", "status '待提交' appears twice", 10),
-    ("handoff:\n  default_contact: guidance_205\n", "handoff: [guidance_205]\n", "'handoff' must be a block", 12),
-    ("case_types:\n", "case_type:\n", "must start with 'case_types:'", 1),
+    ("    name: 签约派遣\n", "", "缺少字段 name", 2),
+    ("      - name: 待提交\n", "      - next_step: 没有名字\n", "缺少字段 name", 8),
+    ("    aliases: [派遣, 三方协议]\n", "    aliases: 派遣\n", "aliases 应是名称列表", 4),
+    ("      - name: 已鉴证盖章\n", "      - name: 待提交\n", "状态“待提交”在 dispatch 里出现了两次", 10),
+    ("handoff:\n  default_contact: guidance_205\n", "handoff: [guidance_205]\n", "'handoff' 应是若干行", 12),
+    ("case_types:\n", "case_type:\n", "文件应以 case_types: 开头", 1),
 ])
 def test_structure_errors_name_their_line(tmp_path, bad, good, message, line):
     text = CASE_TYPES.replace(bad, good)

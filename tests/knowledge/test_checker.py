@@ -19,7 +19,7 @@ def test_stale_entries_are_warned_with_their_line(policies):
     kb, _ = load_directory(policies)
     warnings = stale_entries(kb, stale_days=30, today=dt.date(2026, 12, 15))
     assert sorted(p.entry_id for p in warnings) == ["dispatch.agreement_stamp", "dispatch.archive_transfer", "recruit.job_fair"]
-    assert all(p.severity == "warning" and "44 days" in p.message and p.line > 0 for p in warnings)
+    assert all(p.severity == "warning" and "已 44 天未核对" in p.message and p.line > 0 for p in warnings)
     assert stale_entries(kb, stale_days=60, today=dt.date(2026, 12, 15)) == []
 
 
@@ -124,7 +124,41 @@ def test_contact_placeholders_are_warned_with_their_line(policies):
 
     (policies / "_contacts.yml").write_text(CONTACTS + "    phone: 待确认（请管理员填写）  # TODO\n", encoding="utf-8")
     report = check_directory(policies, stale_days=100_000)
-    placeholders = [p for p in report.problems if "not filled in" in p.message]
+    placeholders = [p for p in report.problems if "还没有填写" in p.message]
     assert [(p.line, p.severity) for p in placeholders] == [(8, "warning")]
     assert "market_office" in placeholders[0].message and "phone" in placeholders[0].message
     assert report.error_count == 0
+
+
+def test_editor_notes_in_answers_are_warned_with_their_line(policies):
+    dispatch = policies / "dispatch.yml"
+    text = dispatch.read_text(encoding="utf-8").replace(
+        "      先单位盖章，再学院签意见，最后到205室盖学校鉴证章。\n",
+        "      先单位盖章，再学院签意见，最后到205室盖学校鉴证章。\n      交大的具体顺序尚未确认（TODO）。\n"
+        "    answer_en: |\n      The order at XJTU is not confirmed.\n")
+    dispatch.write_text(text, encoding="utf-8")
+    report = check_directory(policies, stale_days=100_000)
+    notes = [p for p in report.problems if "写给老师自己看的备注" in p.message]
+    assert [(p.entry_id, p.line, p.severity) for p in notes] == [
+        ("dispatch.agreement_stamp", 12, "warning"), ("dispatch.agreement_stamp", 14, "warning")]
+    assert "尚未确认、TODO" in notes[0].message and "answer_en" in notes[1].message and "not confirmed" in notes[1].message
+    assert report.error_count == 0
+
+
+def test_a_note_for_the_student_is_not_an_editor_note(policies):
+    dispatch = policies / "dispatch.yml"
+    text = dispatch.read_text(encoding="utf-8").replace(
+        "      先单位盖章，再学院签意见，最后到205室盖学校鉴证章。\n",
+        "      先单位盖章，再学院签意见，最后到205室盖学校鉴证章。\n      具体顺序以学校最新通知为准，请向205室老师确认。\n")
+    dispatch.write_text(text, encoding="utf-8")
+    assert not [p for p in check_directory(policies, stale_days=100_000).problems if "写给老师自己看的备注" in p.message]
+
+
+def test_the_shipped_answers_carry_no_editor_notes():
+    from gradbot.knowledge.checker import editor_notes
+    from gradbot.knowledge.loader import load_directory
+    from gradbot.settings import PROJECT_ROOT
+
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    assert len(kb.entries) >= 50
+    assert [f"{p.entry_id}: {p.message}" for p in editor_notes(kb)] == []

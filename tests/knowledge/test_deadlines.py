@@ -42,7 +42,7 @@ def test_kb_check_warns_about_a_passed_deadline(policies):
     assert warning.severity == "warning" and "去年的截止" in warning.message and warning.entry_id == "dispatch.agreement_stamp"
     assert len(passed_deadlines(kb, today=dt.date(2026, 7, 1))) == 2
     report = check_directory(policies, stale_days=100_000)
-    assert report.error_count == 0 and any("has passed" in p.message for p in report.problems)
+    assert report.error_count == 0 and any("已过" in p.message for p in report.problems)
 
 
 def test_a_malformed_deadline_is_an_error_on_its_line(policies):

@@ -74,9 +74,9 @@ def test_kb_check_reports_draft_problems_with_line(tmp_path):
                                      "  - id: a\n    questions: [q]\n    answer: y\n"
                                      "  - id: b\n    questions: []\n    answer: z\n", encoding="utf-8")
     problems = [str(p) for p in check_directory(tmp_path).problems]
-    assert any("_drafts.yml:3:" in p and "nosuch" in p and "warning" in p for p in problems)
-    assert any("_drafts.yml:6:" in p and "duplicate draft id" in p and "error" in p for p in problems)
-    assert any("_drafts.yml:10:" in p and "at least one question" in p for p in problems)
+    assert any("_drafts.yml:3:" in p and "nosuch" in p and "警告" in p for p in problems)
+    assert any("_drafts.yml:6:" in p and "草稿 id 重复" in p and "错误" in p for p in problems)
+    assert any("_drafts.yml:10:" in p and "至少要有一个问法" in p for p in problems)
 
 
 def test_drafts_are_never_served(tmp_path):
@@ -94,5 +94,5 @@ def test_a_draft_of_a_topic_whose_file_has_an_error_is_not_warned_about(tmp_path
     (tmp_path / "general.yml").write_text("topic: general\ntopic_name： 综合\nentries: []\n", encoding="utf-8")  # full-width colon
     add_draft(tmp_path, topic="general", questions=["校园卡丢了"], answer="a", origin="test")
     problems = [str(p) for p in check_directory(tmp_path).problems]
-    assert any("general.yml:2:" in p and "full-width colon" in p for p in problems)
-    assert not any("not a topic file" in p for p in problems), problems
+    assert any("general.yml:2:" in p and "中文冒号" in p for p in problems)
+    assert not any("没有对应的主题文件" in p for p in problems), problems

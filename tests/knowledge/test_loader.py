@@ -40,17 +40,17 @@ def test_yaml_syntax_error_names_the_line(policies):
     assert parsed.entries == [] and not parsed.ok
     (problem,) = parsed.problems
     assert problem.file == str(path) and problem.line == 7  # where the quote opens, not the end of the file
-    assert "YAML syntax error" in problem.message and "quote" in problem.message
+    assert "YAML 语法错误" in problem.message and "引号" in problem.message
     assert str(problem).startswith(f"{path}:{problem.line}:")
 
 
 def test_syntax_errors_name_the_line_and_say_what_to_do(policies):
     path = policies / "recruit.yml"
     cases = {
-        "    title: 注意: 招聘会\n": ("title: 招聘会在哪里看", "in quotes"),
-        "\ttitle: x\n": ("    title: 招聘会在哪里看", "not tabs"),
-        "    title 招聘会在哪里看\n": ("    title: 招聘会在哪里看", "lacks its ':'"),
-        "   contact: market_office\n": ("    contact: market_office", "indentation"),
+        "    title: 注意: 招聘会\n": ("title: 招聘会在哪里看", "放在引号里"),
+        "\ttitle: x\n": ("    title: 招聘会在哪里看", "不要用 Tab"),
+        "    title 招聘会在哪里看\n": ("    title: 招聘会在哪里看", "缺少冒号"),
+        "   contact: market_office\n": ("    contact: market_office", "缩进"),
     }
     for bad_line, (replaces, hint) in cases.items():
         lines = RECRUIT.splitlines(keepends=True)
@@ -69,8 +69,8 @@ def test_invalid_entry_is_left_out_and_the_rest_kept(policies):
     parsed = parse_topic_file(path)
     assert [e.id for e in parsed.entries] == ["dispatch.archive_transfer"]
     messages = {(p.line, p.entry_id): p.message for p in parsed.problems}
-    assert "must be a date" in messages[(14, "dispatch.agreement_stamp")]
-    assert "unknown field 'colour'" in messages[(15, "dispatch.agreement_stamp")]
+    assert "updated 应是日期" in messages[(14, "dispatch.agreement_stamp")]
+    assert "没有 “colour” 这个字段" in messages[(15, "dispatch.agreement_stamp")]
 
 
 def test_missing_field_wrong_prefix_and_empty_questions(policies):
@@ -80,9 +80,9 @@ def test_missing_field_wrong_prefix_and_empty_questions(policies):
                     .replace("    questions:\n      - 最近有什么招聘会\n      - 宣讲会信息在哪看\n", "    questions: []\n"),
                     encoding="utf-8")
     messages = [p.message for p in parse_topic_file(path).problems]
-    assert any("missing field 'source'" in m for m in messages)
-    assert any("must start with the file's topic 'recruit.'" in m for m in messages)
-    assert any("at least one question" in m for m in messages)
+    assert any("缺少字段 source" in m for m in messages)
+    assert any("应以本文件的主题 recruit. 开头" in m for m in messages)
+    assert any("至少要有一个问法" in m for m in messages)
 
 
 def test_cross_file_problems(policies):
@@ -93,24 +93,24 @@ def test_cross_file_problems(policies):
         encoding="utf-8")
     kb, problems = load_directory(policies)
     messages = [p.message for p in _errors(problems)]
-    assert any("contact 'nobody' is not in _contacts.yml" in m for m in messages)
-    assert any("also appears under dispatch.agreement_stamp" in m for m in messages)
+    assert any("联系方式 nobody 不在 _contacts.yml 里" in m for m in messages)
+    assert any("也出现在 dispatch.agreement_stamp 下" in m for m in messages)
 
 
 def test_duplicate_id_keeps_the_first(policies):
     (policies / "zzz.yml").write_text(RECRUIT.replace("title: 招聘会在哪里看", "title: 重复"), encoding="utf-8")
     kb, problems = load_directory(policies)
     assert kb.entries["recruit.job_fair"].title == "招聘会在哪里看"
-    assert any("duplicate id, already used at" in p.message and p.file.endswith("zzz.yml") for p in problems)
+    assert any("id 重复：" in p.message and p.file.endswith("zzz.yml") for p in problems)
 
 
 def test_not_utf8_and_empty_files(policies):
     bad = policies / "dispatch.yml"
     bad.write_bytes(DISPATCH.encode("gbk"))
-    assert "not UTF-8" in parse_topic_file(bad).problems[0].message
+    assert "不是 UTF-8" in parse_topic_file(bad).problems[0].message
     empty = policies / "recruit.yml"
     empty.write_text("", encoding="utf-8")
-    assert "empty" in parse_topic_file(empty).problems[0].message
+    assert "文件是空的" in parse_topic_file(empty).problems[0].message
 
 
 def test_contacts_file(policies):
@@ -119,7 +119,7 @@ def test_contacts_file(policies):
     assert missing.ok and missing.problems[0].severity == "warning"
     (policies / "_contacts.yml").write_text("contacts:\n  x:\n    room: '1'\n", encoding="utf-8")
     broken = parse_contacts_file(policies / "_contacts.yml")
-    assert not broken.ok and "needs a 'name'" in broken.problems[0].message and broken.problems[0].line == 2
+    assert not broken.ok and "需要 name" in broken.problems[0].message and broken.problems[0].line == 2
 
 
 def test_project_knowledge_base_has_no_errors():

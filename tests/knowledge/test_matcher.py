@@ -69,3 +69,28 @@ def test_most_of_a_long_word_earns_half_the_credit(policies):
     slip, _ = matcher.coverage("三方协议书盖章顺序", stamp)  # 三方协议书: the entry only says 三方协议
     unknown, _ = matcher.coverage("资金监管盖章顺序", stamp)
     assert whole > slip > unknown
+
+
+def test_an_english_word_stays_one_word():
+    from gradbot.knowledge.matcher import content_words
+
+    # jieba alone splits "three" at the dictionary word "hr" (t hr ee)
+    assert content_words("Who stamps the three-party agreement?") == ["stamps", "three", "party", "agreement"]
+    assert content_words("I'm moving to Xi'an, where's my dang'an?") == ["moving", "xian", "dangan"]
+    assert content_words("offer接受了") == ["offer", "接受"]
+
+
+def test_english_function_words_and_inflections_do_not_lower_coverage():
+    import datetime as dt
+
+    from gradbot.knowledge.schema import Entry
+
+    stamp = Entry("dispatch.agreement_stamp", "三方协议盖章顺序", ("三方协议在哪里盖章",), "先单位盖章。", "guidance_205", "s",
+                  dt.date(2026, 11, 1), title_en="Employment agreement: stamping order",
+                  answer_en="The employer stamps first, then the university.")
+    other = Entry("recruit.job_fair", "招聘会", ("最近有什么招聘会",), "看就业网。", "market_office", "s", dt.date(2026, 11, 1))
+    matcher = Matcher(KnowledgeBase(entries={e.id: e for e in (stamp, other)}))
+    plain, _ = matcher.coverage("stamp order", stamp)
+    asked, substantial = matcher.coverage("Who stamps it first, me or them? What's the order?", stamp)
+    assert substantial and plain == 1.0 and asked == 1.0  # stamps → stamp; who, it, me, or, them: the question's frame
+    assert matcher.coverage("stamp order for a visa", stamp)[0] < 1.0  # visa: a word the entry never uses

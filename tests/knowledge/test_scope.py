@@ -53,11 +53,17 @@ def test_a_named_companys_hiring_is_recognised():
     assert asks_company_hiring("腾讯的校招流程")
     assert not asks_company_hiring("秋招一般几月开始")  # no company named
     assert not asks_company_hiring("华为的三方违约金能少交吗")  # a company, but not its hiring
+    # its headcount is its hiring too (not the job-fair figures), in Chinese or English
+    assert asks_company_hiring("华为今年招多少人")
+    assert asks_company_hiring("腾讯今年校招名额多少")
+    assert asks_company_hiring("How many people will Huawei recruit this year?")
+    assert not asks_company_hiring("招商银行的三方违约金能少交吗")  # 招 of the bank's own name is no hiring word
 
 
 def test_another_fields_contract_is_out_of_scope():
     assert out_of_scope_reason("二手房网签在哪里办理") == "other_field"
     assert out_of_scope_reason("租房合同违约金要交多少") == "other_field"
+    assert out_of_scope_reason("合同签了两年，提前退租要赔多少") == "other_field"  # a lease, whatever it is called
     assert out_of_scope_reason("西工大的三方在哪盖章") == "other_school"
     assert out_of_scope_reason("华为秋招笔试考什么") == "company_hiring"
     assert out_of_scope_reason("网签怎么操作") == ""
@@ -70,3 +76,33 @@ def test_an_entry_agrees_with_the_place_it_is_bound_to():
     assert not agrees_on_place(cities, "户口迁回原籍怎么办")  # no place named
     assert not agrees_on_place(entry("三方协议解约"), "成都的公司要解约")  # the entry is bound to no place
     assert "海口" not in without_places("户口迁入海口要什么条件") and "户口" in without_places("户口迁入海口要什么条件")
+
+
+def test_places_typed_in_english_are_the_chinese_places():
+    from gradbot.knowledge.scope import with_chinese_place_names
+
+    shanghai = entry("上海落户申请条件")
+    assert excluded(shanghai, "Can I settle in Beijing?") == "place:北京"
+    assert excluded(shanghai, "How do I settle in Shanghai?") == ""
+    cities = entry("上海以外城市落户", keywords=("成都", "杭州"))
+    assert agrees_on_place(cities, "I got a job in Chengdu, can my hukou move there?")
+    assert with_chinese_place_names("Settling in Hangzhou or Xi'an?") == "settling in 杭州 or 西安?"
+    assert "beijing" not in without_places("Can I settle in Beijing") and "settle" in without_places("Can I settle in Beijing")
+    # whole words only, and our own school's English name is not a place
+    assert excluded(shanghai, "Where is the Xi'an Jiaotong University career office?") == ""
+    assert with_chinese_place_names("XJTU in Xi'an") == "xjtu in 西安"
+    assert excluded(shanghai, "I want to change my sexiang plan") == ""  # "xian" inside a word is no place
+
+
+def test_other_universities_named_in_english():
+    assert names_other_school("How do I apply for a master's at Tsinghua University?")
+    assert not names_other_school("Where does Xi'an Jiaotong University stamp the agreement?")
+    assert not names_other_school("Where does the university stamp the agreement?")
+
+
+def test_a_place_an_entry_names_to_exclude_does_not_bind_it():
+    cities = entry("上海以外城市落户（北京、深圳等）", keywords=("成都落户",))
+    assert entry_places(cities.title, cities.keywords) == {"北京", "深圳", "成都"}
+    assert excluded(cities, "How many points do I need to settle in Shanghai?") == "place:上海"
+    assert not agrees_on_place(cities, "上海落户要多少分")
+    assert entry_places("Settling in cities other than Shanghai", ()) == frozenset()

@@ -30,17 +30,17 @@ def test_project_files_have_no_slips():
 
 def test_one_space_too_far_or_too_little():
     cases = {  # (line as written, what it replaces) -> the words the message must have
-        ("     questions:", "    questions:"): "one space too far (5 spaces)",
-        ("   questions:", "    questions:"): "one space too little (3 spaces)",
-        ("       - 毕业后档案怎么转", "      - 毕业后档案怎么转"): "one space too far (7 spaces)",
-        ("     - 毕业后档案怎么转", "      - 毕业后档案怎么转"): "one space too little (5 spaces)",
-        ("   - id: dispatch.archive_transfer", "  - id: dispatch.archive_transfer"): "one space too far (3 spaces)",
-        (" - id: dispatch.archive_transfer", "  - id: dispatch.archive_transfer"): "one space too little (1 space)",
+        ("     questions:", "    questions:"): "缩进多了 1 个空格（5 个空格）",
+        ("   questions:", "    questions:"): "缩进少了 1 个空格（3 个空格）",
+        ("       - 毕业后档案怎么转", "      - 毕业后档案怎么转"): "缩进多了 1 个空格（7 个空格）",
+        ("     - 毕业后档案怎么转", "      - 毕业后档案怎么转"): "缩进少了 1 个空格（5 个空格）",
+        ("   - id: dispatch.archive_transfer", "  - id: dispatch.archive_transfer"): "缩进多了 1 个空格（3 个空格）",
+        (" - id: dispatch.archive_transfer", "  - id: dispatch.archive_transfer"): "缩进少了 1 个空格（1 个空格）",
     }
     for (bad, good), words in cases.items():
         text = DISPATCH.replace(good, bad, 1) if good != "    questions:" else _replace_second(DISPATCH, good, bad)
         (slip,) = layout_slips(text)
-        assert slip.line == _line_of(text, bad) and words in slip.message and "line it up with line" in slip.message, (bad, slip)
+        assert slip.line == _line_of(text, bad) and words in slip.message and "对齐" in slip.message, (bad, slip)
 
 
 def _replace_second(text: str, old: str, new: str) -> str:
@@ -59,7 +59,7 @@ def test_list_line_one_space_too_far_is_not_glued_silently():
 def test_full_width_colon():
     text = RECRUIT.replace("    contact: market_office", "    contact：market_office")
     (slip,) = layout_slips(text)
-    assert slip.line == _line_of(text, "contact：") and "full-width colon" in slip.message and "'contact: '" in slip.message
+    assert slip.line == _line_of(text, "contact：") and "中文冒号" in slip.message and "“contact: ”" in slip.message
 
 
 def test_text_lines_inside_answer_blocks_are_not_looked_at():
@@ -73,7 +73,7 @@ def test_text_line_that_lost_its_indentation():
                             "      先单位盖章，\n再学院签意见，最后到205室盖学校鉴证章。\n")
     number = _line_of(text, "再学院签意见")
     hint = continuation_hint(text, number)
-    assert "continues the text of 'answer'" in hint and "6 spaces" in hint
+    assert "answer 的文字的延续" in hint and "6 个空格" in hint
     assert continuation_hint(text, _line_of(text, "title:")) == ""
     assert continuation_hint(RECRUIT.replace("    title: 招", "    title 招"), 5) == ""  # a field without ':'
 
@@ -90,7 +90,7 @@ def test_loader_reports_the_slip_not_the_parser_message(policies):
                             "   contact: guidance_205\n    source: 测试\n    updated: 2026-11-01\n\n", 1)
     path.write_text(text, encoding="utf-8")
     (problem,) = parse_topic_file(path).problems
-    assert problem.line == _line_of(text, "   contact: guidance_205") and "one space too little" in problem.message and problem.entry_id == "dispatch.agreement_stamp"
+    assert problem.line == _line_of(text, "   contact: guidance_205") and "少了 1 个空格" in problem.message and problem.entry_id == "dispatch.agreement_stamp"
 
 
 def test_syntax_error_names_the_entry_and_a_lost_answer_line(policies):
@@ -99,7 +99,7 @@ def test_syntax_error_names_the_entry_and_a_lost_answer_line(policies):
     path.write_text(text, encoding="utf-8")
     (problem,) = parse_topic_file(path).problems
     assert problem.line == _line_of(text, "地址机要寄出") and problem.entry_id == "dispatch.archive_transfer"
-    assert "YAML syntax error" in problem.message and "continues the text of 'answer'" in problem.message
+    assert "YAML 语法错误" in problem.message and "answer 的文字的延续" in problem.message
 
 
 def test_text_continuing_a_value_with_a_full_width_colon_is_fine():
@@ -111,7 +111,7 @@ def test_text_continuing_a_value_with_a_full_width_colon_is_fine():
 def test_full_width_colon_after_a_list_items_field_name():
     text = DISPATCH.replace("  - id: dispatch.archive_transfer", "  - id：dispatch.archive_transfer")
     (slip,) = layout_slips(text)  # not "wrong indentation" on every field of the entry
-    assert slip.line == _line_of(text, "- id：") and "full-width colon" in slip.message and "'id: '" in slip.message
+    assert slip.line == _line_of(text, "- id：") and "中文冒号" in slip.message and "“id: ”" in slip.message
     assert entry_above(text, slip.line) == "dispatch.archive_transfer"
 
 

@@ -74,7 +74,7 @@ def test_mistakes_in_the_staff_file_name_their_line(tmp_path: Path) -> None:
                     "    workdays:\n      春节: [2027-02-15]\n", encoding="utf-8")
     problems = parse_calendar_file(path).problems
     assert [(p.line, p.severity) for p in problems] == [(4, "error"), (5, "error"), (7, "warning")]
-    assert "2026-02-06 is not in 2027" in problems[1].message
+    assert "2026-02-06 不在 2027 年" in problems[1].message
     path.write_text("years:\n  2027:\n    holidays: [oops\n", encoding="utf-8")
     broken = parse_calendar_file(path).problems
     assert len(broken) == 1 and broken[0].line > 0 and "YAML" in broken[0].message
@@ -89,7 +89,7 @@ def test_an_empty_or_missing_file_is_fine(tmp_path: Path) -> None:
 def test_next_years_missing_calendar_is_warned_from_october(tmp_path: Path) -> None:
     assert calendar_problems(tmp_path, D(2026, 6, 1)) == []
     late = calendar_problems(tmp_path, D(2026, 11, 27))
-    assert len(late) == 1 and late[0].severity == "warning" and "2027 is missing" in late[0].message
+    assert len(late) == 1 and late[0].severity == "warning" and "缺少 2027 年的节假日安排" in late[0].message
     (tmp_path / "_calendar.yml").write_text(STAFF_2027, encoding="utf-8")
     assert calendar_problems(tmp_path, D(2026, 11, 27)) == []
-    assert "2028 is missing" in calendar_problems(tmp_path, D(2027, 12, 1))[0].message
+    assert "缺少 2028 年的节假日安排" in calendar_problems(tmp_path, D(2027, 12, 1))[0].message

@@ -32,13 +32,13 @@ def test_free_text_is_not_a_schedule() -> None:
 
 
 @pytest.mark.parametrize("text, says", [
-    ("08:00-25:00", "not a time of day"),
-    ("12:00-08:00", "ends before it starts"),
-    ("08:00-12:00, 11:00-17:30", "overlap"),
-    ("周八 08:00-12:00", "not a weekday"),
-    ("周一 08:00-12:00；周一 14:00-17:00", "given twice"),
-    ("08:00-12:00 下午另行通知", "not understood"),
-    ("早上 08:00", "no period"),
+    ("08:00-25:00", "不是一天中的时间"),
+    ("12:00-08:00", "结束早于开始"),
+    ("08:00-12:00, 11:00-17:30", "重叠"),
+    ("周八 08:00-12:00", "不是星期几"),
+    ("周一 08:00-12:00；周一 14:00-17:00", "写了两次"),
+    ("08:00-12:00 下午另行通知", "看不懂"),
+    ("早上 08:00", "没有形如 08:00-12:00 的时段"),
 ])
 def test_unreadable_hours_say_why(text: str, says: str) -> None:
     with pytest.raises(ScheduleError, match=says):

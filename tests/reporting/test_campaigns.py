@@ -8,7 +8,7 @@ from gradbot.db.engine import sessions
 from gradbot.db.models import Campaign, CampaignRecipient, OutboxMessage
 from gradbot.knowledge.schema import KnowledgeBase
 from gradbot.reporting.analysis import build_report
-from gradbot.reporting.campaigns import CampaignCounts, _bucket, campaign_counts, render_html, render_text
+from gradbot.reporting.campaigns import CampaignCounts, _bucket, _width, campaign_counts, render_html, render_text
 from gradbot.reporting.data import Period
 from gradbot.reporting.render import render_html as weekly
 from tests.support.campaigns import add_students
@@ -20,16 +20,27 @@ def test_outcomes_are_sorted_into_columns():
         ("skipped", "Forbidden: bot was blocked by the user"), ("skipped", "blocked: the student blocked the bot"),
         ("skipped", "muted: the student turned reminders off"), ("skipped", "no longer in the audience"),
     ]] == ["waiting", "waiting", "sent", "failed", "blocked", "blocked", "muted", "skipped"]
+    # not queued (reminders off at send), and waiting for a student who turned reminders off since
+    assert [_bucket(None, None), _bucket(None, None, True), _bucket("pending", None, False), _bucket("sent", None, False)] == [
+        "muted", "muted", "muted", "sent"]
 
 
 def test_text_and_html_show_every_count():
     counts = [CampaignCounts(name="a<b", send_at=dt.datetime(2026, 6, 1, 1, 0), urgent=True, matched=10, sent=7,
                              blocked=1, muted=1, failed=1, pressed=3)]
     text = render_text(counts)
-    assert "2026-06-01 09:00 urgent" in text and text.splitlines()[1].split()[-8:] == ["10", "0", "7", "1", "1", "0", "1", "3"]
+    assert "2026-06-01 09:00 紧急" in text and text.splitlines()[1].split()[-8:] == ["10", "0", "7", "1", "1", "0", "1", "3"]
     page = render_html(counts)
     assert "a&lt;b" in page and '<td class="num">7</td>' in page and "提醒活动" in page
-    assert "没有" in render_html([]) and "no campaigns" in render_text([])
+    assert "没有" in render_html([]) and "没有提醒活动" in render_text([])
+
+
+def test_text_columns_line_up_in_a_terminal():
+    """Chinese headings take two columns each: the numbers sit under their headings."""
+    head, row = render_text([CampaignCounts(name="a", send_at=dt.datetime(2026, 6, 1, 1, 0), urgent=False,
+                                            matched=12345, waiting=678)]).splitlines()
+    assert _width(head[:head.index("匹配")]) == _width(row[:row.index("12345")])
+    assert _width(head[:head.index("待发送")]) == _width(row[:row.index("678")])
 
 
 def test_the_weekly_report_has_the_campaign_section(db_url):

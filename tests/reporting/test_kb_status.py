@@ -17,7 +17,7 @@ def test_nothing_held_back_adds_nothing():
 
 def test_notice_names_file_and_line_escaped():
     page = held_back_html(HELD)
-    assert "知识库有修改未生效" in page and "/srv/policies/dispatch.yml:12: [dispatch.x] error: wrong indentation &lt;b&gt;" in page
+    assert "知识库有修改未生效" in page and "/srv/policies/dispatch.yml:12: [dispatch.x] 错误：wrong indentation &lt;b&gt;" in page
     assert "<b>" not in page
     text = held_back_text(HELD)
     assert "上一个正确的版本" in text[1] and text[2].strip().startswith("/srv/policies/dispatch.yml:12:")
@@ -46,7 +46,7 @@ def test_report_command_shows_a_held_back_edit(tmp_path, monkeypatch, capsys):
         out_file = tmp_path / "report.html"
         assert main(["report", "--out", str(out_file)]) == 0
         out = capsys.readouterr().out
-        assert f"{path}:" in out and "full-width colon" in out
+        assert f"{path}:" in out and "中文冒号" in out
         assert "知识库有修改未生效" in out_file.read_text(encoding="utf-8")
     finally:
         get_settings.cache_clear()

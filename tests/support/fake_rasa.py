@@ -2,7 +2,7 @@
 docs/ARCHITECTURE.md (texts, buttons, and one ``{"custom": {"gradbot": ...}}`` per turn).
 
 The scripted "brain" knows a few FAQ entries, one ambiguous question (clarification
-buttons), binding with codes, case status and handoff (``/handoff`` or "找人工" in words). It can be stopped and restarted
+buttons), binding with codes, case status and handoff (``/handoff``, or "找人工"/"找老师" in words). It can be stopped and restarted
 on the same port (Rasa down, then back) and can be made slow (``delay_s``).
 """
 
@@ -107,7 +107,7 @@ class FakeRasa:
             if sender in self.bindings:
                 return [r("你的办理进度：" + CASES[self.bindings[sender]]), gradbot("case_status", intent="case_status")]
             return [r("你还没有绑定学号，请用 /bind 加绑定码绑定。"), gradbot("case_status", intent="case_status")]
-        if text == "/handoff" or "找人工" in text:
+        if text == "/handoff" or "找人工" in text or "找老师" in text:
             self.handoffs.append(sender)
             return [r("请联系就业创业中心指导部（205 室）。已为你登记人工咨询。"), gradbot("handoff", intent="handoff")]
         if "盖章" in text:
