@@ -105,14 +105,15 @@ NEGATIVE_MARGIN = 0.0
 # the NLU's confidence in its topic, how much of the question it covers, and its lead over
 # the runner-up) estimates how likely the answer is right; below ANSWER_PROBABILITY the
 # student gets the leading entries as buttons instead of one confident answer. Weights and
-# floor fitted by benchmarks/calibrate_answering.py on the tuning sets plus each of their
+# floor fitted by benchmarks/calibrate_answering.py on the tuning sets, each of their
 # questions asked of the knowledge base without its own entry (a subject no entry covers,
-# where wrong answers to real students come from), checked by 5-fold cross-validation;
-# the floor may cost the team-written set at most 0.01 of accuracy.
+# where wrong answers to real students come from), and the out-of-fold predictions on the
+# 501 real training questions of nlu_data/real/ (benchmarks/cv_student_questions.py), checked
+# by 5-fold cross-validation; the floor may cost the team-written set at most 0.01 of accuracy.
 EVIDENCE_FEATURES = ("similarity", "topic", "coverage", "margin")
-EVIDENCE_WEIGHTS = (5.785, 0.510, 2.365, 1.474)
-EVIDENCE_BIAS = -4.608
-ANSWER_PROBABILITY = 0.357
+EVIDENCE_WEIGHTS = (5.986, 0.831, 1.663, 1.801)
+EVIDENCE_BIAS = -4.921
+ANSWER_PROBABILITY = 0.287
 
 
 @dataclass
