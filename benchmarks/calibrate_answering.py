@@ -99,6 +99,8 @@ def replay(matcher: Matcher, text: str, parse: list, thresholds: tuple[float, fl
     threshold, ambiguity = thresholds
     if confidence < threshold or (len(ranking) > 1 and ranking[0][1] - ranking[1][1] < ambiguity):
         intent = "nlu_fallback"
+    if intent == "ask_office_hours":  # answered from the calendar (action_office_hours), not the knowledge base
+        return "office_hours", None, {}
     if intent.startswith("ask_"):
         topics = {name[4:]: conf for name, conf in ranking if name.startswith("ask_")}
         decision = answering.decide(matcher, text, topics)
