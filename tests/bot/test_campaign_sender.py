@@ -12,6 +12,9 @@ from tests.support.campaigns import beijing
 
 
 def sender(**options) -> CampaignSender:
+    """A sender whose clock reads a working morning unless the test gives one (the real
+    clock would put a run after 22:00 Beijing time into quiet hours)."""
+    options.setdefault("clock", lambda: beijing("2026-06-01 10:00"))
     return CampaignSender(bot=None, database_url="sqlite://", **options)  # type: ignore[arg-type]
 
 
