@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from gradbot.db.engine import sessions, upgrade
 from gradbot.db.models import Case, Student, TelegramBinding
 from gradbot.handoff import card, tickets
@@ -30,10 +32,16 @@ def test_topic_name_has_number_and_subject_never_a_name():
     assert len(card.topic_name(_ticket(subject="长" * 200))) <= 128
 
 
-def test_question_topic_and_subject_from_the_log(tmp_path):
+@pytest.fixture
+def log_session(tmp_path):
+    """A session on a fresh, migrated SQLite database (committed when the test's block ends)."""
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    with sessions(url).begin() as session:
+    return sessions(url).begin
+
+
+def test_question_topic_and_subject_from_the_log(log_session):
+    with log_session() as session:
         log_message(session, "telegram", "101", "你好", outcome="greet", intent="greet")
         log_message(session, "telegram", "101", "三方协议丢了怎么办", outcome="fallback", intent="ask_dispatch")
         log_message(session, "telegram", "101", "/human", outcome="handoff", intent="handoff")
@@ -47,10 +55,8 @@ def test_question_topic_and_subject_from_the_log(tmp_path):
     assert card.subject_for("nosuch", PROJECT_ROOT / "policies") == card.GENERAL_SUBJECT
 
 
-def test_question_from_a_request_in_words_that_says_what_about(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    with sessions(url).begin() as session:
+def test_question_from_a_request_in_words_that_says_what_about(log_session):
+    with log_session() as session:
         log_message(session, "telegram", "101", "报到证还办吗", outcome="faq", faq_id="dispatch.report_card")
         log_message(session, "telegram", "101", "好的谢谢", outcome="thanks", intent="thanks")
         bare = card.recent_turns(session, "101")
@@ -61,10 +67,8 @@ def test_question_from_a_request_in_words_that_says_what_about(tmp_path):
     assert card.question_from([*bare, card.Turn("我要找人工老师", "handoff", None, "handoff", T0)]) == "报到证还办吗"
 
 
-def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    with sessions(url).begin() as session:
+def test_card_for_a_bound_student_shows_facts_and_masks_what_they_wrote(log_session):
+    with log_session() as session:
         session.add(Student(student_id="2191234567", name="张三", level="master", college="电信学部"))
         session.flush()
         session.add(Case(student_id="2191234567", case_type="dispatch", status="已鉴证", note="",
