@@ -15,12 +15,11 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-import yaml
-
 from gradbot.knowledge import answering
 from gradbot.knowledge.loader import load_directory
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.schema import KnowledgeBase
+from gradbot.nlu_data import nlu_examples
 from gradbot.settings import PROJECT_ROOT
 
 
@@ -42,9 +41,7 @@ def leave_one_out(kb: KnowledgeBase, topic_conf: float | None) -> Counter:
 
 def out_of_scope(kb: KnowledgeBase) -> Counter:
     path = PROJECT_ROOT / "nlu_data" / "nlu" / "out_of_scope.yml"
-    examples = []
-    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-        examples += [line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.strip().startswith("- ")]
+    examples = [example.text.strip() for example in nlu_examples(path)]
     matcher = Matcher(kb)
     counts: Counter = Counter()
     for text in examples:

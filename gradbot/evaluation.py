@@ -211,19 +211,10 @@ def same_question(a: str, b: str) -> bool:
 
 
 def nlu_examples(path: Path) -> list[str]:
-    """The example texts of a Rasa NLU YAML file, in either form Rasa accepts: a block
-    string of ``- text`` lines, or a list of ``{text, metadata}`` mappings."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    lines: list[str] = []
-    for block in (data.get("nlu") or []) if isinstance(data, dict) else []:
-        examples = block.get("examples") or ""
-        if isinstance(examples, list):
-            lines += [str(example.get("text", "")) if isinstance(example, dict) else str(example) for example in examples]
-            continue
-        for line in str(examples).splitlines():
-            if line.strip().startswith("- "):
-                lines.append(line.strip()[2:])
-    return lines
+    """The example texts of a Rasa NLU YAML file (both forms Rasa accepts: :mod:`gradbot.nlu_data`)."""
+    from gradbot.nlu_data import nlu_examples as examples
+
+    return [example.text for example in examples(path)]
 
 
 def _strings(node: Any) -> Iterable[str]:

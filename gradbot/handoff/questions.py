@@ -18,6 +18,7 @@ from typing import Iterable
 
 import yaml
 
+from gradbot.nlu_data import nlu_examples
 from gradbot.settings import PROJECT_ROOT
 from gradbot.textnorm import normalize
 
@@ -92,17 +93,11 @@ def _small_talk() -> "re.Pattern[str]":
 
 def _chit_chat_examples() -> list[str]:
     """The NLU training examples of the chit-chat intents (none when the file is not there)."""
-    path = CHIT_CHAT_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        examples = nlu_examples(CHIT_CHAT_FILE)
     except (OSError, yaml.YAMLError):
         return []
-    examples = []
-    for block in data.get("nlu") or []:
-        if isinstance(block, dict) and block.get("intent") in CHIT_CHAT_INTENTS:
-            examples += [line.strip()[2:] for line in str(block.get("examples", "")).splitlines()
-                         if line.strip().startswith("- ")]
-    return examples
+    return [example.text for example in examples if example.intent in CHIT_CHAT_INTENTS]
 
 
 def is_small_talk(text: str) -> bool:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from gradbot.nlu_data import nlu_examples
+
 log = logging.getLogger(__name__)
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -46,24 +48,17 @@ class StudentQuestion:
 
 
 def load_file(path: Path) -> list[StudentQuestion]:
-    """The examples of one file, in order (block-string examples carry no metadata)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """The examples of one file's intent blocks, in order (block-string examples carry no metadata)."""
     questions: list[StudentQuestion] = []
-    for block in (data.get("nlu") or []) if isinstance(data, dict) else []:
-        if not isinstance(block, dict) or "intent" not in block:
+    for example in nlu_examples(path):
+        if not example.intent:
             continue
-        intent = str(block["intent"])
-        examples = block.get("examples") or []
-        if isinstance(examples, str):
-            examples = [line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")]
-        for example in examples:
-            text, meta = (str(example.get("text") or ""), example.get("metadata")) if isinstance(example, dict) else (str(example), None)
-            meta = meta if isinstance(meta, dict) else {}
-            questions.append(StudentQuestion(
-                text=text.strip(), intent=intent, entry=str(meta.get("entry") or "").strip(),
-                source=str(meta.get("source") or "").strip(), subject=str(meta.get("subject") or "").strip(),
-                file=Path(path), number=len(questions) + 1,
-            ))
+        meta = example.metadata
+        questions.append(StudentQuestion(
+            text=example.text.strip(), intent=example.intent, entry=str(meta.get("entry") or "").strip(),
+            source=str(meta.get("source") or "").strip(), subject=str(meta.get("subject") or "").strip(),
+            file=Path(path), number=len(questions) + 1,
+        ))
     return questions
 
 
