@@ -210,16 +210,23 @@ class Matcher:
         # questions known to be out of scope (real students' ones): the nearest neighbour check
         negatives = [t for t in out_of_scope if t.strip()]
         self._negative_matrix = self._vectorizer.transform(negatives) if negatives and self._vectorizer is not None else None
+        # rank() and nearest() ask about the same question in one decision: compare it once
+        self._similarities = lru_cache(maxsize=16)(self._compare)
+
+    def _compare(self, question: str):  # type: ignore[no-untyped-def]
+        """``(query vector, cosine to each own phrasing, cosine to each extra phrasing)``."""
+        query = self._vectorizer.transform([question])
+        sims = (self._doc_matrix @ query.T).toarray().ravel()
+        extra_sims = (self._extra_matrix @ query.T).toarray().ravel() if self._extra_matrix is not None else np.zeros(0)
+        return query, sims, extra_sims
 
     def nearest(self, question: str) -> tuple[float, float]:
         """The highest cosine similarity of ``question`` to any phrasing of an entry (its own
         texts and the students' phrasings) and to any known out-of-scope question (0 without)."""
         if self._vectorizer is None or not question.strip():
             return 0.0, 0.0
-        query = self._vectorizer.transform([question])
-        inside = float((self._doc_matrix @ query.T).max())
-        if self._extra_matrix is not None:
-            inside = max(inside, float((self._extra_matrix @ query.T).max()))
+        query, sims, extra_sims = self._similarities(question)
+        inside = max(float(sims.max()), float(extra_sims.max()) if extra_sims.size else 0.0)
         outside = float((self._negative_matrix @ query.T).max()) if self._negative_matrix is not None else 0.0
         return inside, outside
 
@@ -261,9 +268,7 @@ class Matcher:
         """Entries most similar to ``question``, best first (optionally only in ``topics``)."""
         if self._vectorizer is None or not question.strip():
             return []
-        query = self._vectorizer.transform([question])
-        sims = (self._doc_matrix @ query.T).toarray().ravel()
-        extra_sims = (self._extra_matrix @ query.T).toarray().ravel() if self._extra_matrix is not None else np.zeros(0)
+        query, sims, extra_sims = self._similarities(question)
         centroid_sims = self._centroids @ query.toarray().ravel()
         matches = []
         for index, entry in enumerate(self.entries):
