@@ -139,11 +139,14 @@ def misrouted_questions(kb: KnowledgeBase) -> list[Problem]:
 def editor_notes(kb: KnowledgeBase) -> list[Problem]:
     """Warnings for answers (``answer``, ``answer_en``) that contain a note meant for staff."""
     problems = []
+    file_lines: dict[str, list[str]] = {}  # each topic file read once, not once per entry
     for entry in kb.entries.values():
-        try:
-            lines = Path(entry.file).read_text(encoding="utf-8").splitlines() if entry.file else []
-        except (OSError, UnicodeDecodeError):
-            lines = []
+        if entry.file and str(entry.file) not in file_lines:
+            try:
+                file_lines[str(entry.file)] = Path(entry.file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                file_lines[str(entry.file)] = []
+        lines = file_lines.get(str(entry.file), []) if entry.file else []
         for field_name, text in (("answer", entry.answer), ("answer_en", entry.answer_en)):
             notes = list(dict.fromkeys(found.group(0) for found in EDITOR_NOTE.finditer(text or "")))
             if not notes:
