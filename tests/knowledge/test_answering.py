@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from gradbot.knowledge.answering import EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, answer_probability
+from gradbot.knowledge.answering import EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, answer_probability, decide
+from gradbot.knowledge.loader import load_directory
+from gradbot.knowledge.matcher import Matcher
+from gradbot.knowledge.scope import excluded
+from gradbot.settings import PROJECT_ROOT
 
 STRONG = {"similarity": 0.8, "topic": 1.0, "coverage": 1.0, "margin": 0.4}
 WEAK = {"similarity": 0.2, "topic": 0.5, "coverage": 0.4, "margin": 0.06}
+
+
+@pytest.fixture(scope="module")
+def shipped_matcher():
+    """A matcher over the knowledge base in policies/ (without real students' phrasings)."""
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    return Matcher(kb)
 
 
 def test_every_kind_of_evidence_raises_the_probability() -> None:
@@ -26,20 +37,32 @@ def test_strong_evidence_passes_the_floor_and_weak_evidence_does_not() -> None:
     assert 0.0 < answer_probability(WEAK) < answer_probability(STRONG) < 1.0
 
 
-def test_a_lost_agreement_is_not_a_stamping_question_in_the_shipped_knowledge_base():
+def test_a_lost_agreement_is_not_a_stamping_question_in_the_shipped_knowledge_base(shipped_matcher):
     """Loss words are outside the agreement-procedure entries' scope (their not_for), so a question
     about an agreement lost after stamping reaches the lost-agreement entry, not the stamping one."""
-    from gradbot.knowledge.answering import decide
-    from gradbot.knowledge.loader import load_directory
-    from gradbot.knowledge.matcher import Matcher
-    from gradbot.knowledge.scope import excluded
-    from gradbot.settings import PROJECT_ROOT
-
-    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    entries = {entry.id: entry for entry in shipped_matcher.entries}
     for entry_id in ("dispatch.agreement_stamp", "dispatch.agreement_filling", "dispatch.online_signing"):
-        assert excluded(kb.entries[entry_id], "三方盖好章以后弄丢了").startswith("not_for:")
-        assert excluded(kb.entries[entry_id], "The agreement got damaged after stamping").startswith("not_for:")
-    assert not excluded(kb.entries["dispatch.lost_agreement"], "三方盖好章以后弄丢了")
-    decision = decide(Matcher(kb), "三方协议盖完章以后丢了怎么办", {"dispatch": 1.0})
+        assert excluded(entries[entry_id], "三方盖好章以后弄丢了").startswith("not_for:")
+        assert excluded(entries[entry_id], "The agreement got damaged after stamping").startswith("not_for:")
+    assert not excluded(entries["dispatch.lost_agreement"], "三方盖好章以后弄丢了")
+    decision = decide(shipped_matcher, "三方协议盖完章以后丢了怎么办", {"dispatch": 1.0})
     assert decision.outcome == "faq" and decision.entry.id == "dispatch.lost_agreement"
-    assert decide(Matcher(kb), "华为今年招多少人", {"recruit": 1.0}).outcome == "fallback"
+    assert decide(shipped_matcher, "华为今年招多少人", {"recruit": 1.0}).outcome == "fallback"
+
+
+@pytest.mark.parametrize(("question", "topic", "entry_id"), [
+    ("我的三方协议弄丢了", "dispatch", "dispatch.lost_agreement"),
+    ("档案丢了怎么补建", "dispatch", "dispatch.archive_lost"),
+    ("毕业证丢了能补吗", "general", "general.lost_diploma"),
+    ("户口迁移证丢了怎么办", "dispatch", "dispatch.migration_certificate"),
+])
+def test_each_lost_thing_reaches_its_own_entry(shipped_matcher, question, topic, entry_id):
+    """Loss questions share 丢 and little else: each must reach the entry about that thing, not a
+    neighbour (the entries' not_for keep them apart)."""
+    decision = decide(shipped_matcher, question, {topic: 1.0})
+    assert (decision.outcome, decision.entry.id if decision.entry else None) == ("faq", entry_id)
+
+
+def test_where_my_archive_went_is_not_a_lost_archive_question(shipped_matcher):
+    decision = decide(shipped_matcher, "毕业以后我的档案会寄到哪里", {"dispatch": 1.0})
+    assert decision.entry is None or decision.entry.id != "dispatch.archive_lost"
