@@ -191,6 +191,7 @@ def overlap_key(text: str) -> str:
 
 
 NEAR_DUPLICATE = 0.8
+MIN_CONTAINED = 5
 
 
 def _bigrams(key: str) -> set[str]:
@@ -199,12 +200,17 @@ def _bigrams(key: str) -> set[str]:
 
 def same_question(a: str, b: str) -> bool:
     """Whether two texts are the same question: after :func:`overlap_key` they are equal,
-    one is inside the other, or they share at least ``NEAR_DUPLICATE`` of their
-    character bigrams (the same question title copied with a word changed)."""
+    one (of at least ``MIN_CONTAINED`` characters) is inside the other, or they share at
+    least ``NEAR_DUPLICATE`` of their character bigrams (the same question title copied with
+    a word changed). A greeting or a two-character fragment ("hi", "丢了") inside a longer
+    question does not make it the same question."""
     x, y = overlap_key(a), overlap_key(b)
     if not x or not y:
         return False
-    if x in y or y in x:
+    if x == y:
+        return True
+    shorter, longer = sorted((x, y), key=len)
+    if len(shorter) >= MIN_CONTAINED and shorter in longer:
         return True
     bx, by = _bigrams(x), _bigrams(y)
     return len(bx & by) / len(bx | by) >= NEAR_DUPLICATE

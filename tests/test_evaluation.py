@@ -136,3 +136,14 @@ def test_the_english_set_is_valid_and_stays_out_of_training(tmp_path: Path) -> N
     write_kb_nlu(Settings(project_root=PROJECT_ROOT, policies_dir=PROJECT_ROOT / "policies"), kb_nlu)
     texts = training_texts(PROJECT_ROOT / "nlu_data", PROJECT_ROOT / "policies", [kb_nlu])
     assert not find_leaks([item.text for item in items], texts)
+
+
+def test_same_question_is_equal_contained_or_nearly_copied_but_not_a_shared_fragment() -> None:
+    from gradbot.evaluation import same_question
+
+    assert same_question("三方协议在哪盖章？", "三方协议在哪盖章")
+    assert same_question("三方协议在哪盖章", "请问三方协议在哪盖章？谢谢")
+    assert same_question("毕业后档案应该放在哪里呢", "毕业后档案应该放在哪里啊")
+    assert not same_question("hi", "Which office handles this?")
+    assert not same_question("丢了", "档案寄丢了怎么办")
+    assert same_question("hi", "Hi!")
