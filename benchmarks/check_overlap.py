@@ -3,7 +3,7 @@
     python benchmarks/check_overlap.py nlu_data/real/dispatch.yml [more files]
 
 Each file is Rasa NLU YAML (``examples`` as a list of ``{text, metadata}`` or a block
-string). For every example the script says whether it repeats (equal, contained, or a
+string). For every example the script says whether it repeats (equal, contained when at least 5 characters, or a
 near duplicate by :func:`gradbot.evaluation.same_question`) a question of the held-out
 set ``tests/eval/real_questions.yml``, of the tuning sets, or another example. Only the
 checked file's own texts and item numbers are printed, never an evaluation question, so
