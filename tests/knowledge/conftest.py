@@ -1,4 +1,4 @@
-"""A small knowledge base written to a temporary ``policies/`` directory."""
+"""A small knowledge base written to a temporary ``policies/`` directory, and the shipped one."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ def calendar_complete_today(monkeypatch) -> None:
     import datetime as dt
 
     monkeypatch.setattr("gradbot.office_hours.checks.beijing_today", lambda: dt.date(2026, 6, 1))
+
+
+@pytest.fixture(scope="session")
+def shipped_kb():
+    """The knowledge base in the project's own ``policies/`` (loaded once per test run)."""
+    from gradbot.knowledge.loader import load_directory
+    from gradbot.settings import PROJECT_ROOT
+
+    kb, _ = load_directory(PROJECT_ROOT / "policies")
+    return kb
 
 
 @pytest.fixture

@@ -5,20 +5,17 @@ from __future__ import annotations
 import pytest
 
 from gradbot.knowledge.answering import EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, answer_probability, decide
-from gradbot.knowledge.loader import load_directory
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.scope import excluded
-from gradbot.settings import PROJECT_ROOT
 
 STRONG = {"similarity": 0.8, "topic": 1.0, "coverage": 1.0, "margin": 0.4}
 WEAK = {"similarity": 0.2, "topic": 0.5, "coverage": 0.4, "margin": 0.06}
 
 
 @pytest.fixture(scope="module")
-def shipped_matcher():
+def shipped_matcher(shipped_kb):
     """A matcher over the knowledge base in policies/ (without real students' phrasings)."""
-    kb, _ = load_directory(PROJECT_ROOT / "policies")
-    return Matcher(kb)
+    return Matcher(shipped_kb)
 
 
 def test_every_kind_of_evidence_raises_the_probability() -> None:
