@@ -230,6 +230,7 @@ def report(label: str, rows: list[dict[str, Any]], gate: list[bool]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--current", action="store_true", help="only the figures of the rule now in answering.py")
+    parser.add_argument("--sweep", action="store_true", help="also print the figures of the final weights at other floors")
     parser.add_argument("--no-cv-rows", action="store_true", help=f"leave out the real training questions ({CV_ROWS.name})")
     args = parser.parse_args()
     extra_rows = [] if args.no_cv_rows else cv_rows()
@@ -265,6 +266,9 @@ def main() -> None:
     report("cross-validated", rows, cv_gate)
     weights, bias, floor = fit(rows)
     report("fitted on all", rows, gated(rows, weights, bias, floor))
+    if args.sweep:
+        for other in (0.3, 0.4, 0.5, 0.6, 0.7):
+            report(f"floor {other}", rows, gated(rows, weights, bias, other))
     print(f"EVIDENCE_FEATURES = {answering.EVIDENCE_FEATURES}")
     print(f"EVIDENCE_WEIGHTS = ({', '.join(f'{w:.3f}' for w in weights)})")
     print(f"EVIDENCE_BIAS = {bias:.3f}")

@@ -8,8 +8,8 @@ from gradbot.knowledge.answering import EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, ans
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.scope import excluded
 
-STRONG = {"similarity": 0.8, "topic": 1.0, "coverage": 1.0, "margin": 0.4}
-WEAK = {"similarity": 0.2, "topic": 0.5, "coverage": 0.4, "margin": 0.06}
+STRONG = {"similarity": 0.8, "topic": 1.0, "coverage": 1.0, "known_gap": 0.5, "classifier": 1.5}
+WEAK = {"similarity": 0.2, "topic": 0.5, "coverage": 0.4, "known_gap": 0.0, "classifier": -0.5}
 
 
 @pytest.fixture(scope="module")

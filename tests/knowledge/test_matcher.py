@@ -94,3 +94,22 @@ def test_english_function_words_and_inflections_do_not_lower_coverage():
     asked, substantial = matcher.coverage("Who stamps it first, me or them? What's the order?", stamp)
     assert substantial and plain == 1.0 and asked == 1.0  # stamps → stamp; who, it, me, or, them: the question's frame
     assert matcher.coverage("stamp order for a visa", stamp)[0] < 1.0  # visa: a word the entry never uses
+
+
+def test_the_entry_classifier_prefers_the_entry_a_question_belongs_to(policies):
+    matcher = Matcher(load_directory(policies)[0], out_of_scope=["华为今年校招多少人", "考研国家线什么时候出"])
+    assert matcher.classifier_lead("三方协议应该先让谁盖章", "dispatch.agreement_stamp") > 0
+    assert matcher.classifier_lead("三方协议应该先让谁盖章", "recruit.job_fair") < 0
+    # closest to a known out-of-scope question: no entry is the classifier's first choice
+    assert matcher.classifier_lead("考研国家线几号出", "dispatch.agreement_stamp") < 0
+    assert matcher.classifier_lead("三方协议", "no.such_entry") == 0.0
+    assert matcher.classifier_lead("   ", "dispatch.agreement_stamp") == 0.0
+
+
+def test_the_classifier_of_a_one_or_two_class_knowledge_base(policies):
+    kb = load_directory(policies)[0]
+    only = KnowledgeBase(topics=kb.topics, entries={"dispatch.agreement_stamp": kb.entries["dispatch.agreement_stamp"]})
+    assert Matcher(only).classifier_lead("三方协议在哪里盖章", "dispatch.agreement_stamp") == 0.0
+    two = Matcher(only, out_of_scope=["考研国家线什么时候出"])
+    assert two.classifier_lead("三方协议在哪里盖章", "dispatch.agreement_stamp") > 0
+    assert two.classifier_lead("考研国家线几号出", "dispatch.agreement_stamp") < 0
