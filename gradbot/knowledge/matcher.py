@@ -21,6 +21,10 @@ similarity in the best-question part of the score, ``EXTRA_IN_CENTROID`` and
 ``EXTRA_IN_IDF`` say whether they join the entry's centroid and the IDF statistics, and
 ``EXTRA_COVERAGE_CREDIT`` is the credit coverage gives a word found only in them (values
 chosen by cross-validation over the real questions, ``benchmarks/cv_student_questions.py``).
+
+:meth:`Matcher.classifier_lead` is a third view for the answer gate: a linear classifier over
+the same vectors, one class per entry and one for the known out-of-scope questions, says how
+clearly the question's words point to the chosen entry rather than to anything else.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -225,13 +230,12 @@ class Matcher:
         phrasings, the classifier weighs which words tell the entries apart. The entry's
         decision value minus the best other class's, leaving out the entries in ``ignore`` (those
         the question is outside of, :func:`gradbot.knowledge.scope.excluded`): positive when it is
-        the classifier's first choice. Fitted on first use, in about half a second.
+        the classifier's first choice. Fitted by :meth:`prepare` or on first use (about half a
+        second for the shipped knowledge base).
         """
         if self._vectorizer is None or not question.strip():
             return 0.0
-        if self._classifier is None:
-            self._classifier = self._fit_classifier()
-        classes, model = self._classifier
+        classes, model = self.prepare()
         if entry_id not in classes or len(classes) < 2:
             return 0.0
         values = np.atleast_1d(model.decision_function(self._similarities(question)[0])[0])
@@ -241,7 +245,13 @@ class Matcher:
         others = [v for i, (c, v) in enumerate(zip(classes, values)) if i != own and c not in ignore]
         return float(values[own] - max(others)) if others else 0.0
 
-    def _fit_classifier(self):  # type: ignore[no-untyped-def]
+    def prepare(self) -> tuple[list[str], Any]:
+        """Fit the entry classifier now (the store does, so that no student waits for it)."""
+        if self._classifier is None:
+            self._classifier = self._fit_classifier() if self._vectorizer is not None else ([], None)
+        return self._classifier
+
+    def _fit_classifier(self) -> tuple[list[str], Any]:
         from scipy.sparse import vstack
         from sklearn.svm import LinearSVC
 

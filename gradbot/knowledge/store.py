@@ -268,9 +268,12 @@ class KnowledgeStore:
 
     def _matcher(self, kb: KnowledgeBase) -> Matcher:
         if self.student_questions_dir is None:
-            return Matcher(kb)
-        real = student_questions.load(self.student_questions_dir)
-        return Matcher(kb, student_questions.phrasings(real, kb.entries), student_questions.out_of_scope_texts(real))
+            matcher = Matcher(kb)
+        else:
+            real = student_questions.load(self.student_questions_dir)
+            matcher = Matcher(kb, student_questions.phrasings(real, kb.entries), student_questions.out_of_scope_texts(real))
+        matcher.prepare()
+        return matcher
 
     def _say(self, held_back: list[HeldBack]) -> None:
         if held_back == self._held_back_said:

@@ -98,6 +98,8 @@ def test_english_function_words_and_inflections_do_not_lower_coverage():
 
 def test_the_entry_classifier_prefers_the_entry_a_question_belongs_to(policies):
     matcher = Matcher(load_directory(policies)[0], out_of_scope=["华为今年校招多少人", "考研国家线什么时候出"])
+    classes, _ = matcher.prepare()
+    assert "@out_of_scope" in classes and "dispatch.agreement_stamp" in classes
     assert matcher.classifier_lead("三方协议应该先让谁盖章", "dispatch.agreement_stamp") > 0
     assert matcher.classifier_lead("三方协议应该先让谁盖章", "recruit.job_fair") < 0
     # closest to a known out-of-scope question: no entry is the classifier's first choice
@@ -110,6 +112,7 @@ def test_the_classifier_of_a_one_or_two_class_knowledge_base(policies):
     kb = load_directory(policies)[0]
     only = KnowledgeBase(topics=kb.topics, entries={"dispatch.agreement_stamp": kb.entries["dispatch.agreement_stamp"]})
     assert Matcher(only).classifier_lead("三方协议在哪里盖章", "dispatch.agreement_stamp") == 0.0
+    assert Matcher(KnowledgeBase()).prepare() == ([], None)
     two = Matcher(only, out_of_scope=["考研国家线什么时候出"])
     assert two.classifier_lead("三方协议在哪里盖章", "dispatch.agreement_stamp") > 0
     assert two.classifier_lead("考研国家线几号出", "dispatch.agreement_stamp") < 0
