@@ -50,6 +50,18 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
     return app
 
 
+def load_knowledge_base() -> None:
+    """Build the knowledge base, its matcher and classifier before the server answers /health.
+
+    Done lazily, the first student's question after a start waited for it (about 7 s on the
+    2-core machine), longer than the Telegram front end waits for Rasa (``RASA_TIMEOUT_SECONDS``).
+    """
+    from gradbot.knowledge.store import default_store
+
+    snapshot = default_store().snapshot()
+    snapshot.matcher.rank("三方协议")  # loads jieba and its domain dictionary
+
+
 def main(argv: list[str] | None = None) -> int:
     from rasa_sdk import utils
     from rasa_sdk.endpoint import create_argument_parser
@@ -66,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     utils.update_sanic_log_level()
     app = create_app(action_server_token(settings, create=True), args.actions)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    load_knowledge_base()
     log.info("action server on http://%s:%s (token required)", args.host, args.port)
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
     return 0
