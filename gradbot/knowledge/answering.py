@@ -45,8 +45,8 @@ other-cities settlement entry.
 
 Last, the answer gate: an entry that passed all of this is given only when a logistic
 score over its evidence (similarity, topic confidence, coverage, distance from the known
-out-of-scope questions, and the vote of a linear classifier over all
-phrasings; :func:`answer_probability`) reaches ``ANSWER_PROBABILITY``; otherwise the student gets the
+out-of-scope questions, and the vote of a linear classifier over all phrasings;
+:func:`answer_probability`) reaches ``ANSWER_PROBABILITY``; otherwise the student gets the
 leading entries as buttons with "都不是，找老师". A wrong policy answer is the worst
 outcome, so weak evidence asks back instead of guessing.
 
@@ -105,13 +105,14 @@ NEGATIVE_MARGIN = 0.0
 # The answer gate: a logistic score over the evidence for the chosen entry (its similarity,
 # the NLU's confidence in its topic, how much of the question it covers, how much closer the
 # question is to an entry's phrasing than to a known out-of-scope question, and how far the
-# entry classifier prefers it to every other class, Matcher.classifier_lead) estimates how likely the answer is right; below ANSWER_PROBABILITY the
-# student gets the leading entries as buttons instead of one confident answer. Weights and
-# floor fitted by benchmarks/calibrate_answering.py on the tuning sets, each of their
-# questions asked of the knowledge base without its own entry (a subject no entry covers,
-# where wrong answers to real students come from), and the out-of-fold predictions on the
-# 608 real training questions of nlu_data/real/ (benchmarks/cv_student_questions.py), checked
-# by 5-fold cross-validation; the floor may cost the team-written set at most 0.01 of accuracy.
+# entry classifier prefers it to every other class, Matcher.classifier_lead) estimates how
+# likely the answer is right; below ANSWER_PROBABILITY the student gets the leading entries as
+# buttons instead of one confident answer. Weights and floor fitted by
+# benchmarks/calibrate_answering.py on the tuning sets, each of their questions asked of
+# the knowledge base without its own entry (a subject no entry covers, where wrong answers
+# to real students come from), and the out-of-fold predictions on the 608 real training
+# questions of nlu_data/real/ (benchmarks/cv_student_questions.py), checked by 5-fold
+# cross-validation; the floor may cost the team-written set at most 0.01 of accuracy.
 # The last two features (they replaced the lead over the runner-up, which the classifier made
 # redundant) took the cross-validated wrong-answer rate on the real training questions from
 # 0.102 to 0.081 (accuracy 0.709 -> 0.701; asked without their entry, wrong 0.326 -> 0.245).

@@ -91,7 +91,8 @@ COVERAGE_IGNORED = frozenset(
     "anymore possible allowed".split()
 )
 SINGLE_CHAR_WEIGHT = 0.5
-# the entry classifier (Matcher.classifier_lead): regularisation and the class of known out-of-scope questions
+# the entry classifier (Matcher.classifier_lead): its regularisation (scikit-learn's default, not
+# tuned) and the class of the known out-of-scope questions
 CLASSIFIER_C = 1.0
 OUT_OF_SCOPE_CLASS = "@out_of_scope"
 
@@ -220,7 +221,7 @@ class Matcher:
         self._negative_matrix = self._vectorizer.transform(negatives) if negatives and self._vectorizer is not None else None
         # rank() and nearest() ask about the same question in one decision: compare it once
         self._similarities = lru_cache(maxsize=16)(self._compare)
-        self._classifier = None  # fitted on first use (entry_probability)
+        self._classifier: tuple[list[str], Any] | None = None  # fitted by prepare()
 
     def classifier_lead(self, question: str, entry_id: str, ignore: Collection[str] = ()) -> float:
         """How far a linear classifier over every phrasing prefers the entry to any other class.
