@@ -51,15 +51,14 @@ def create_app(token: str, actions_package: str = "actions") -> Sanic:
 
 
 def load_knowledge_base() -> None:
-    """Build the knowledge base, its matcher and classifier before the server answers /health.
+    """Build the knowledge base, its matcher (with jieba) and classifier before the server answers /health.
 
     Done lazily, the first student's question after a start waited for it (about 7 s on the
     2-core machine), longer than the Telegram front end waits for Rasa (``RASA_TIMEOUT_SECONDS``).
     """
     from gradbot.knowledge.store import default_store
 
-    snapshot = default_store().snapshot()
-    snapshot.matcher.rank("三方协议")  # loads jieba and its domain dictionary
+    default_store().snapshot()
 
 
 def main(argv: list[str] | None = None) -> int:
