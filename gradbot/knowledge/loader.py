@@ -27,6 +27,7 @@ from gradbot.knowledge.schema import (
     KnowledgeBase,
     Problem,
 )
+from gradbot.knowledge.scope import is_place
 from gradbot.knowledge.slips import continuation_hint, entry_above, layout_slips
 from gradbot.textnorm import normalize
 
@@ -235,6 +236,11 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         problems.append(Problem(file, node_line(fields["questions"][1]), "questions 至少要有一个问法", entry_id))
     keywords = text_list("keywords")
     not_for = text_list("not_for")
+    local_to = text_list("local_to")
+    for place in local_to:
+        if not is_place(place):
+            problems.append(Problem(file, node_line(fields["local_to"][1]),
+                                    f"local_to 里的“{place}”不是助手认识的地名（例如 西安、陕西、北京）", entry_id))
     deadlines = parse_deadlines(fields["deadlines"][1], file, entry_id, problems) if "deadlines" in fields else ()
     if len(problems) > before and any(p.severity == "error" for p in problems[before:]):
         return None
@@ -251,6 +257,7 @@ def _parse_entry(node: yaml.Node, file: str, topic: str, problems: list[Problem]
         updated=updated,
         keywords=keywords,
         not_for=not_for,
+        local_to=local_to,
         deadlines=deadlines,
         file=Path(file),
         line=node_line(node),

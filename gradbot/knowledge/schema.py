@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REQUIRED_ENTRY_FIELDS = ("id", "title", "questions", "answer", "contact", "source", "updated")
-OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords", "not_for", "deadlines")
+OPTIONAL_ENTRY_FIELDS = ("title_en", "answer_en", "keywords", "not_for", "local_to", "deadlines")
 CONTACT_FIELDS = ("name", "name_en", "room", "phone", "hours", "hours_en", "note", "note_en")
 
 
@@ -51,6 +51,9 @@ class Entry:
     keywords: tuple[str, ...] = ()
     # words or phrases that mark a question this entry must not answer (another city, office, kind of question)
     not_for: tuple[str, ...] = ()
+    # places whose rules the answer gives, for a subject each city sets itself (失业金, 公积金): a
+    # question about another place is that place's business (gradbot.knowledge.scope.excluded)
+    local_to: tuple[str, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     file: Path | None = None
     line: int = 0

@@ -5,16 +5,19 @@ another city's settlement is not Shanghai's, another university's procedure is n
 ours. Three checks, all on the normalised question text:
 
 - ``not_for``: phrases an entry declares it must not answer (``policies/*.yml``);
-- places: an entry whose title or keywords name a place (上海, 西安, 北京 …) only
-  answers questions that name none of the known places or one of its own; a place typed
-  in English or pinyin (Beijing, Xi'an, Hong Kong) counts as its Chinese name;
+- places: an entry whose title or keywords name a place (上海, 西安, 北京 …), or whose
+  ``local_to`` does (a subject each city sets itself: 失业金, 公积金), only answers questions
+  that name none of the known places or one of its own; a place typed in English or pinyin
+  (Beijing, Xi'an, Hong Kong) counts as its Chinese name;
 - other universities: a question about a named university other than XJTU is about
   that school's procedure, which no entry covers;
 - a named company's hiring (its written test, pay, schedule) is that company's business,
   not the job-fair entry's;
 - another field's contract or procedure (a flat's online contract, a lease, a tax or escrow
   agreement, a streamer's contract) shares words (网签, 违约金, 三方) with the employment
-  agreement but is not about it.
+  agreement but is not about it: an entry is skipped when the question names such a field
+  and the entry's own title, keywords and questions do not (the income-tax entry still
+  answers 个税, the housing-fund entry 租房提取).
 
 :func:`agrees_on_place` is the positive side of the place check: an entry bound to the
 place the question names (the other-cities entry for 成都, 海口 …) is the natural answer
@@ -94,12 +97,19 @@ OTHER_SCHOOL_EN = re.compile(
     r"xidian|northwest university|chang'an university|sun yat-sen)\b"
 )
 _UNIVERSITY = re.compile(r"([\u4e00-\u9fff]{2,8})大学(?!生)")
+# a character before 大学 that ends no school's name: 读大学, 和大学毕业后, 国外大学, 名牌大学
+_NOT_A_NAME_BEFORE = frozenset("和与及或在上读念考进入的了是个后前到去当这那该整所好外内点牌")
 
 
 def _without_own_school(text: str) -> str:
     for own in OWN_SCHOOL:
         text = text.replace(own, "")
     return text
+
+
+def is_place(name: str) -> bool:
+    """True when ``name`` is one of the places the checks know (西安, 陕西, 北京 …)."""
+    return name in PLACES or name in PLACE_ALIASES
 
 
 def _places_in(text: str) -> set[str]:
@@ -123,7 +133,7 @@ def names_other_school(text: str) -> bool:
     stripped = _without_own_school(normalize(text))
     if any(short in stripped for short in OTHER_SCHOOL_SHORT) or OTHER_SCHOOL_EN.search(stripped):
         return True
-    return bool(_UNIVERSITY.search(stripped))
+    return any(found.group(1)[-1] not in _NOT_A_NAME_BEFORE for found in _UNIVERSITY.finditer(stripped))
 
 
 def asks_company_hiring(text: str) -> bool:
@@ -135,20 +145,18 @@ def asks_company_hiring(text: str) -> bool:
     return bool(named) and any(w in norm for w in HIRING_WORDS)
 
 
-def names_other_field(text: str) -> bool:
-    """True when the question is about another field's contract or procedure (housing, tax …)."""
+def other_fields_named(text: str) -> list[str]:
+    """The words of other fields' contracts and procedures (housing, tax …) that ``text`` names."""
     norm = normalize(text)
-    return any(word in norm for word in OTHER_FIELDS)
+    return [word for word in OTHER_FIELDS if word in norm]
 
 
 def out_of_scope_reason(text: str) -> str:
-    """Why no entry may answer ``text`` ('' when some may): another school, a company's hiring, another field."""
+    """Why no entry may answer ``text`` ('' when some may): another school, a company's hiring."""
     if names_other_school(text):
         return "other_school"
     if asks_company_hiring(text):
         return "company_hiring"
-    if names_other_field(text):
-        return "other_field"
     return ""
 
 
@@ -184,7 +192,19 @@ def excluded(entry: Entry, text: str) -> str:
         if normalize(phrase) in norm:
             return f"not_for:{phrase}"
     asked = _places_in(norm)
-    bound = entry_places(entry.title, entry.keywords)
+    bound = entry_places(entry.title, entry.keywords) | {PLACE_ALIASES.get(p, p) for p in entry.local_to}
     if asked and bound and not asked & bound:
         return "place:" + ",".join(sorted(asked))
+    fields = other_fields_named(norm)
+    if fields:
+        own = _own_text(entry.title, entry.keywords, entry.questions)
+        foreign = [word for word in fields if word not in own]
+        if foreign:
+            return "other_field:" + foreign[0]
     return ""
+
+
+@lru_cache(maxsize=4096)
+def _own_text(title: str, keywords: tuple[str, ...], questions: tuple[str, ...]) -> str:
+    """What an entry itself is about (title, keywords, questions), normalised: not its answer."""
+    return normalize(" ".join((title, *keywords, *questions)))

@@ -126,3 +126,15 @@ def test_project_knowledge_base_has_no_errors():
     kb, problems = load_directory(PROJECT_ROOT / "policies")
     assert _errors(problems) == []
     assert kb.entries and all(e.questions and e.answer and e.contact in kb.contacts for e in kb.entries.values())
+
+
+def test_local_to_names_known_places(policies):
+    path = policies / "recruit.yml"
+    path.write_text(RECRUIT.replace("    contact: market_office\n", "    local_to: [陕西, 西安]\n    contact: market_office\n"),
+                    encoding="utf-8")
+    (entry,) = parse_topic_file(path).entries
+    assert entry.local_to == ("陕西", "西安")
+    path.write_text(RECRUIT.replace("    contact: market_office\n", "    local_to: [西按]\n    contact: market_office\n"),
+                    encoding="utf-8")
+    parsed = parse_topic_file(path)
+    assert parsed.entries == [] and any("local_to 里的“西按”不是助手认识的地名" in p.message for p in parsed.problems)

@@ -15,8 +15,9 @@ from gradbot.knowledge.scope import (
 )
 
 
-def entry(title: str, keywords: tuple[str, ...] = (), not_for: tuple[str, ...] = ()) -> Entry:
-    return Entry("shanghai.x", title, ("q",), "a", "guidance_205", "s", dt.date(2026, 11, 27), keywords=keywords, not_for=not_for)
+def entry(title: str, keywords: tuple[str, ...] = (), not_for: tuple[str, ...] = (), local_to: tuple[str, ...] = ()) -> Entry:
+    return Entry("shanghai.x", title, ("q",), "a", "guidance_205", "s", dt.date(2026, 11, 27), keywords=keywords, not_for=not_for,
+                 local_to=local_to)
 
 
 def test_other_universities_are_recognised_but_ours_is_not():
@@ -27,6 +28,11 @@ def test_other_universities_are_recognised_but_ours_is_not():
     assert not names_other_school("交大毕业生上海落户")
     assert not names_other_school("大学生志愿服务西部计划怎么报名")
     assert not names_other_school("三方协议在哪盖章")
+    # 大学 after a word that ends no school's name
+    assert not names_other_school("在校大学生参军入伍和大学毕业后参军入伍有什么区别")
+    assert not names_other_school("我上大学期间当过兵，毕业还能入伍吗")
+    assert not names_other_school("国外大学毕业回国要登记吗")
+    assert names_other_school("西北大学毕业生档案怎么转")
 
 
 def test_an_entry_bound_to_a_place_does_not_answer_another_place():
@@ -60,10 +66,20 @@ def test_a_named_companys_hiring_is_recognised():
     assert not asks_company_hiring("招商银行的三方违约金能少交吗")  # 招 of the bank's own name is no hiring word
 
 
-def test_another_fields_contract_is_out_of_scope():
-    assert out_of_scope_reason("二手房网签在哪里办理") == "other_field"
-    assert out_of_scope_reason("租房合同违约金要交多少") == "other_field"
-    assert out_of_scope_reason("合同签了两年，提前退租要赔多少") == "other_field"  # a lease, whatever it is called
+def test_another_fields_contract_is_not_for_an_entry_that_does_not_speak_of_it():
+    agreement = entry("三方协议违约金", keywords=("违约金", "网签"))
+    assert excluded(agreement, "二手房网签在哪里办理") == "other_field:二手房"
+    assert excluded(agreement, "租房合同违约金要交多少") == "other_field:租房"
+    assert excluded(agreement, "合同签了两年，提前退租要赔多少") == "other_field:退租"  # a lease, whatever it is called
+    assert excluded(agreement, "三方违约金要交多少") == ""
+    # an entry about that field answers it: the income-tax entry speaks of 个税, the housing fund of 租房
+    tax = entry("个人所得税", keywords=("个税", "纳税"))
+    assert excluded(tax, "实习被扣的个税能退吗") == ""
+    assert excluded(tax, "二手房交易要交多少税") == "other_field:二手房"
+
+
+def test_what_no_entry_may_answer():
+    assert out_of_scope_reason("二手房网签在哪里办理") == ""  # left to each entry (excluded)
     assert out_of_scope_reason("西工大的三方在哪盖章") == "other_school"
     assert out_of_scope_reason("华为秋招笔试考什么") == "company_hiring"
     assert out_of_scope_reason("网签怎么操作") == ""
@@ -106,3 +122,12 @@ def test_a_place_an_entry_names_to_exclude_does_not_bind_it():
     assert excluded(cities, "How many points do I need to settle in Shanghai?") == "place:上海"
     assert not agrees_on_place(cities, "上海落户要多少分")
     assert entry_places("Settling in cities other than Shanghai", ()) == frozenset()
+
+
+def test_an_entry_local_to_a_place_leaves_other_places_their_own_rules():
+    benefit = entry("失业金怎么领", keywords=("失业金",), local_to=("西安",))
+    assert excluded(benefit, "北京失业金领取标准") == "place:北京"
+    assert excluded(benefit, "江苏徐州市失业补助金怎么领取") == "place:徐州,江苏"
+    assert excluded(benefit, "陕西失业金怎么领") == ""  # 陕西 is 西安 to the checks
+    assert excluded(benefit, "失业金怎么领") == ""
+    assert not agrees_on_place(benefit, "西安失业金怎么领")  # local_to binds, it does not pull questions in
