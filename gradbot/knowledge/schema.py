@@ -51,7 +51,7 @@ class Entry:
     keywords: tuple[str, ...] = ()
     # words or phrases that mark a question this entry must not answer (another city, office, kind of question)
     not_for: tuple[str, ...] = ()
-    # places whose rules the answer gives, for a subject each city sets itself (失业金, 公积金): a
+    # places whose rules the answer gives, for a subject each city sets itself (失业金, 社保): a
     # question about another place is that place's business (gradbot.knowledge.scope.excluded)
     local_to: tuple[str, ...] = ()
     deadlines: tuple[Deadline, ...] = ()

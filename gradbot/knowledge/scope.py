@@ -6,7 +6,7 @@ ours. Three checks, all on the normalised question text:
 
 - ``not_for``: phrases an entry declares it must not answer (``policies/*.yml``);
 - places: an entry whose title or keywords name a place (上海, 西安, 北京 …), or whose
-  ``local_to`` does (a subject each city sets itself: 失业金, 公积金), only answers questions
+  ``local_to`` does (a subject each city sets itself: 失业金, 社保), only answers questions
   that name none of the known places or one of its own; a place typed in English or pinyin
   (Beijing, Xi'an, Hong Kong) counts as its Chinese name;
 - other universities: a question about a named university other than XJTU is about
