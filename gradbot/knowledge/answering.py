@@ -28,10 +28,10 @@ words occur in the entry's text, including one word longer than a character
 (:meth:`Matcher.coverage`), so a single shared character (丢, 章) never carries an answer.
 
 The place a question names also works the other way: an entry bound to it (the
-other-cities settlement entry for 成都, 海口) that shares a word with what is asked about
-the place counts as on the topic the NLU liked best and gets ``PLACE_BONUS``, so a
-settlement question about another city reaches that entry whichever topic the model
-guessed, instead of our own graduates' hukou entry.
+other-cities settlement entry for 成都, 海口) that covers what is asked about the place
+(``MIN_COVERAGE`` of it, not just one shared word) counts as on the topic the NLU liked
+best and gets ``PLACE_BONUS``, so a settlement question about another city reaches that
+entry whichever topic the model guessed, instead of our own graduates' hukou entry.
 
 A follow-up does not get the entry just given again when a narrower one is close
 (``FOLLOWUP_MARGIN``): after the termination answer, "违约金…" gets the penalty entry.
@@ -157,9 +157,14 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     ranked = matcher.rank(text, limit=len(matcher.entries))
     matches = [m for m in ranked if not excluded(m.entry, text)]
     outside_scope = {m.entry.id for m in ranked} - {m.entry.id for m in matches}
-    # bound to the place asked about, and sharing a word with what is asked about it (落户, 户口)
+    # bound to the place asked about, and covering what is asked about it (落户, 户口)
     rest = without_places(text)
-    placed = {m.entry.id for m in matches if agrees_on_place(m.entry, text) and matcher.coverage(rest, m.entry)[1]}
+    placed = set()
+    for m in matches:
+        if agrees_on_place(m.entry, text):
+            share, substantial = matcher.coverage(rest, m.entry)
+            if substantial and share >= MIN_COVERAGE:
+                placed.add(m.entry.id)
     if topic_confidence:
         matches = [
             m for m in matches
