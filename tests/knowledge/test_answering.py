@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradbot.knowledge.answering import EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, answer_probability, decide
+from gradbot.knowledge.answering import CLARIFY_MARGIN, EVIDENCE_FEATURES, EVIDENCE_WEIGHTS, answer_probability, decide
 from gradbot.knowledge.matcher import Matcher
 from gradbot.knowledge.scope import excluded
 
@@ -63,3 +63,17 @@ def test_each_lost_thing_reaches_its_own_entry(shipped_matcher, question, topic,
 def test_where_my_archive_went_is_not_a_lost_archive_question(shipped_matcher):
     decision = decide(shipped_matcher, "毕业以后我的档案会寄到哪里", {"dispatch": 1.0})
     assert decision.entry is None or decision.entry.id != "dispatch.archive_lost"
+
+
+def test_a_near_tie_is_answered_only_when_the_classifier_clearly_prefers_one(shipped_matcher, monkeypatch):
+    question = "三支一扶和选调哪个好"  # two grassroots entries score within CLARIFY_MARGIN
+    leads = {"grassroots.projects_compared": 0.1, "grassroots.three_supports": 0.0}
+    scored = [s for _, s in decide(shipped_matcher, question, {"grassroots": 0.9}).scored]
+    assert scored[0] - scored[1] <= CLARIFY_MARGIN
+    monkeypatch.setattr(shipped_matcher, "classifier_lead", lambda text, entry_id, ignore=(): leads.get(entry_id, -1.0))
+    decision = decide(shipped_matcher, question, {"grassroots": 0.9})
+    assert decision.outcome == "clarify" and {e.id for e in decision.options} >= set(leads)
+    leads["grassroots.projects_compared"] = 1.5  # the classifier's clear choice among the tied entries
+    decision = decide(shipped_matcher, question, {"grassroots": 0.9})
+    assert decision.outcome == "faq" and decision.entry.id == "grassroots.projects_compared"
+    assert decision.evidence["classifier"] == 1.5
