@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.payload import latest_text, send_payload, wants_english
 from gradbot.knowledge.answering import decide, strong_match
 from gradbot.knowledge.formatting import contact_block, entry_title, format_answer, topics_overview
+from gradbot.knowledge.scope import out_of_scope_reason, with_chinese_place_names
 from gradbot.knowledge.store import Snapshot
 from gradbot.knowledge.store import default_store as knowledge_store
 
@@ -58,7 +59,28 @@ def choose_faq_payload(faq_id: str) -> str:
     return "/choose_faq" + json.dumps({"faq_id": faq_id}, separators=(",", ":"))
 
 
-def _say_no_fit(dispatcher: CollectingDispatcher, snapshot: Snapshot, english: bool) -> None:
+def scope_note(reason: str, english: bool) -> str:
+    """Where to ask instead, for a question refused because it is another place's, school's or employer's business."""
+    if reason.startswith("place:"):
+        places = reason.split(":", 1)[1].replace(",", "、")
+        if english:
+            return (f"You asked about the rules in {places}. These rules differ from place to place; I only know the "
+                    f"national rules and how it works here in Xi'an. Please check with the local authorities of {places} "
+                    "(human resources and social security bureau, housing fund centre, police household registration).")
+        return (f"您问的是{places}当地的规定。这类规定各地不一样，我这里只有全国通行的规定和本校（西安）的办法；"
+                f"{places}的具体规定请以当地人社、公积金、公安户籍等部门的官方说明为准。")
+    if reason == "other_school":
+        if english:
+            return "That sounds like another university's procedure. Each school has its own; please ask that school's career centre."
+        return "这听起来是其他学校的流程。各校办法不同，请咨询该校的就业指导中心；本校的问题我可以回答。"
+    if reason == "company_hiring":
+        if english:
+            return "An employer's own hiring (tests, pay, numbers) is up to that employer: please see its official recruitment notice."
+        return "具体单位的笔试、薪资、名额等招聘安排由该单位决定，请以它的官方招聘公告为准。"
+    return ""
+
+
+def _say_no_fit(dispatcher: CollectingDispatcher, snapshot: Snapshot, english: bool, reason: str = "") -> None:
     contact = contact_block(snapshot.kb.contacts.get(GENERAL_CONTACT), english)
     if english:
         text = ("Sorry, I don't have a reliable answer to that. I can help with "
@@ -66,7 +88,7 @@ def _say_no_fit(dispatcher: CollectingDispatcher, snapshot: Snapshot, english: b
     else:
         text = ("抱歉，这个问题我暂时没有把握回答，不想给您错误的信息。\n"
                 f"我可以回答：{topics_overview(snapshot.kb)}。\n换个说法再问一次，或者发送 /human 转人工，也可以直接联系中心。")
-    dispatcher.utter_message(text="\n\n".join(p for p in (text, contact) if p))
+    dispatcher.utter_message(text="\n\n".join(p for p in (scope_note(reason, english), text, contact) if p))
 
 
 class ActionAnswerFaq(Action):
@@ -100,7 +122,7 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text="Did you mean:" if english else "您是想问：", buttons=buttons)
             send_payload(dispatcher, tracker, "clarify", options=[e.id for e in decision.options])
         else:
-            _say_no_fit(dispatcher, snapshot, english)
+            _say_no_fit(dispatcher, snapshot, english, decision.reason)
             send_payload(dispatcher, tracker, "fallback")
         return []
 
@@ -118,8 +140,10 @@ class ActionFallback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         snapshot = knowledge_store().snapshot()
         english = wants_english(tracker)
-        text = latest_text(tracker)
-        entry = strong_match(snapshot.matcher, text) if text and not text.startswith("/") else None
+        text_asked = latest_text(tracker)
+        if text_asked.startswith("/"):
+            text_asked = ""
+        entry = strong_match(snapshot.matcher, text_asked) if text_asked else None
         if entry is not None:
             dispatcher.utter_message(text=format_answer(entry, snapshot.kb, english))
             send_payload(dispatcher, tracker, "faq", entry.id)
@@ -129,6 +153,7 @@ class ActionFallback(Action):
                     f"{topics_overview(snapshot.kb, True)}.")
         else:
             text = f"抱歉，这个问题不在我的服务范围内。我可以解答：{topics_overview(snapshot.kb)}。请换个问题试试，或发送 /human 联系老师。"
-        dispatcher.utter_message(text=text)
+        note = scope_note(out_of_scope_reason(with_chinese_place_names(text_asked)), english) if text_asked else ""
+        dispatcher.utter_message(text="\n\n".join(p for p in (note, text) if p))
         send_payload(dispatcher, tracker, "fallback")
         return []

@@ -136,6 +136,9 @@ class Decision:
     options: list[Entry] = field(default_factory=list)
     scored: list[tuple[Match, float]] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)
+    # why a fallback refused: another school, a company's hiring (scope.out_of_scope_reason), or
+    # the places named when the closest entry is bound to another place ("place:北京")
+    reason: str = ""
 
 
 def answer_probability(evidence: dict[str, float]) -> float:
@@ -157,10 +160,14 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     ``previous`` is the id of the entry answered just before, if any.
     """
     text = with_chinese_place_names(text)  # "Beijing" is 北京 to entries, places and coverage
-    if out_of_scope_reason(text):
-        return Decision("fallback")
+    reason = out_of_scope_reason(text)
+    if reason:
+        return Decision("fallback", reason=reason)
     ranked = matcher.rank(text, limit=len(matcher.entries))
     matches = [m for m in ranked if not excluded(m.entry, text)]
+    # the closest entry is bound to another place than the one asked about (失业金 in 北京)
+    closest_excluded = excluded(ranked[0].entry, text) if ranked else ""
+    reason = closest_excluded if closest_excluded.startswith("place:") and ranked[0].score >= WEAK_SIMILARITY else ""
     outside_scope = {m.entry.id for m in ranked} - {m.entry.id for m in matches}
     # bound to the place asked about, and covering what is asked about it (落户, 户口)
     rest = without_places(text)
@@ -193,16 +200,16 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     )
     scored = head + scored[RERANK:]
     if not scored:
-        return Decision("fallback")
+        return Decision("fallback", reason=reason)
     best, best_score = scored[0]
     inside, outside = matcher.nearest(text)
     if outside > 0 and outside >= inside + NEGATIVE_MARGIN:  # its nearest known question is out of scope
-        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+        return Decision("fallback", scored=scored[:MAX_OPTIONS], reason=reason)
     best_topic_conf = topic_of(best)
     if best.score < MIN_SIMILARITY or (best.score < WEAK_SIMILARITY and best_topic_conf < CONFIDENT_TOPIC):
-        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+        return Decision("fallback", scored=scored[:MAX_OPTIONS], reason=reason)
     if not matcher.coverage(text, best.entry)[1]:  # only single characters shared: no subject named
-        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+        return Decision("fallback", scored=scored[:MAX_OPTIONS], reason=reason)
     compact = normalize(text).replace(" ", "")
     if len(compact) <= SHORT_QUESTION:
         # a bare word that several entries carry in their title or keywords (档案, 三方) names a topic
@@ -223,7 +230,7 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     if not answers(matcher, text, best):
         if close:  # the leader does not cover the question, a close runner-up does: let the student pick
             return Decision("clarify", options=close, scored=scored[:MAX_OPTIONS])
-        return Decision("fallback", scored=scored[:MAX_OPTIONS])
+        return Decision("fallback", scored=scored[:MAX_OPTIONS], reason=reason)
     if close:
         tied = [best, *(m for m, _ in scored[1:MAX_OPTIONS] if m.entry in close)]
         leads = [matcher.classifier_lead(text, m.entry.id, ignore=outside_scope) for m in tied]

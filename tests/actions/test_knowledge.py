@@ -229,3 +229,19 @@ def test_weak_evidence_gets_buttons_not_an_answer(policies: Path, monkeypatch: p
     shown, payload = run(ActionAnswerFaq(), tracker(text, ranking))
     assert payload["outcome"] == "clarify" and payload["options"][0] == "dispatch.report_card"
     assert shown[0]["buttons"][-1]["payload"] == "/handoff"
+
+
+def test_another_places_local_rules_are_refused_with_where_to_ask(policies: Path) -> None:
+    shown, payload = run(ActionAnswerFaq(), tracker("北京失业金领取标准是多少", {"ask_general": 0.95}))
+    assert payload["outcome"] == "fallback"
+    assert "北京当地的规定" in shown[0]["text"] and "/human" in shown[0]["text"]
+    # the same subject without another place is answered
+    _, payload = run(ActionAnswerFaq(), tracker("失业金领取标准是多少", {"ask_general": 0.95}))
+    assert payload["outcome"] == "faq" and payload["faq_id"] == "general.unemployment_benefit"
+
+
+def test_another_universitys_procedure_says_where_to_ask(policies: Path) -> None:
+    shown, _ = run(ActionFallback(), tracker("西北工业大学的三方协议在哪盖章", {"out_of_scope": 0.9}))
+    assert "其他学校" in shown[0]["text"]
+    shown, _ = run(ActionFallback(), tracker("Where can I study for a master's at Tsinghua?", {"out_of_scope": 0.9}))
+    assert "another university" in shown[0]["text"]
