@@ -17,9 +17,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.payload import latest_text, send_payload, wants_english
-from gradbot.knowledge.answering import decide, strong_match
+from gradbot.knowledge.answering import decide, refusal_reason, strong_match
 from gradbot.knowledge.formatting import contact_block, entry_title, format_answer, topics_overview
-from gradbot.knowledge.scope import out_of_scope_reason, with_chinese_place_names
 from gradbot.knowledge.store import Snapshot
 from gradbot.knowledge.store import default_store as knowledge_store
 
@@ -153,7 +152,7 @@ class ActionFallback(Action):
                     f"{topics_overview(snapshot.kb, True)}.")
         else:
             text = f"抱歉，这个问题不在我的服务范围内。我可以解答：{topics_overview(snapshot.kb)}。请换个问题试试，或发送 /human 联系老师。"
-        note = scope_note(out_of_scope_reason(with_chinese_place_names(text_asked)), english) if text_asked else ""
+        note = scope_note(refusal_reason(snapshot.matcher, text_asked), english) if text_asked else ""
         dispatcher.utter_message(text="\n\n".join(p for p in (note, text) if p))
         send_payload(dispatcher, tracker, "fallback")
         return []

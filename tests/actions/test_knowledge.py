@@ -238,6 +238,11 @@ def test_another_places_local_rules_are_refused_with_where_to_ask(policies: Path
     # the same subject without another place is answered
     _, payload = run(ActionAnswerFaq(), tracker("失业金领取标准是多少", {"ask_general": 0.95}))
     assert payload["outcome"] == "faq" and payload["faq_id"] == "general.unemployment_benefit"
+    # also when the model already called it out of scope
+    shown, _ = run(ActionFallback(), tracker("北京失业金领取标准是多少", {"out_of_scope": 0.95}))
+    assert "北京当地的规定" in shown[0]["text"]
+    shown, _ = run(ActionFallback(), tracker("食堂几点开门", {"out_of_scope": 0.95}))
+    assert "当地" not in shown[0]["text"] and "其他学校" not in shown[0]["text"]
 
 
 def test_another_universitys_procedure_says_where_to_ask(policies: Path) -> None:
