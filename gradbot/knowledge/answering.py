@@ -19,10 +19,11 @@ only when the text matches it strongly (``STRONG_SIMILARITY``): a shared word su
 "offer" must not carry a salary question into the study-abroad answers.
 
 A near miss is refused rather than answered by a neighbour that shares words
-(:mod:`gradbot.knowledge.scope`): a question about another university, about a named
-company's hiring, or about another field's contract (a flat's 网签, a lease) gets no entry;
+(:mod:`gradbot.knowledge.scope`): a question about another university or about a named
+company's hiring gets no entry (and the refusal says where to ask, :func:`refusal_reason`);
 an entry is skipped when the question names what it declares it is not for (its
-``not_for`` phrases, or a place other than its own); and the entry finally chosen must
+``not_for`` phrases, a place other than its own or its ``local_to``, another field's
+contract such as a flat's 网签 or a lease that the entry never speaks of); and the entry finally chosen must
 cover the question's content: at least ``MIN_COVERAGE`` of its IDF-weighted content
 words occur in the entry's text, including one word longer than a character
 (:meth:`Matcher.coverage`), so a single shared character (丢, 章) never carries an answer.
