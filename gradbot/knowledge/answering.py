@@ -163,10 +163,11 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
     ``previous`` is the id of the entry answered just before, if any.
     """
     text = with_chinese_place_names(text)  # "Beijing" is 北京 to entries, places and coverage
-    reason = refusal_reason(matcher, text)
-    if reason and not reason.startswith("place:"):
+    reason = out_of_scope_reason(text)
+    if reason:
         return Decision("fallback", reason=reason)
     ranked = matcher.rank(text, limit=len(matcher.entries))
+    reason = _place_reason(ranked, text)
     matches = [m for m in ranked if not excluded(m.entry, text)]
     outside_scope = {m.entry.id for m in ranked} - {m.entry.id for m in matches}
     # bound to the place asked about, and covering what is asked about it (落户, 户口)
@@ -231,15 +232,16 @@ def decide(matcher: Matcher, text: str, topic_confidence: dict[str, float], prev
         if close:  # the leader does not cover the question, a close runner-up does: let the student pick
             return Decision("clarify", options=close, scored=scored[:MAX_OPTIONS])
         return Decision("fallback", scored=scored[:MAX_OPTIONS], reason=reason)
+    lead = matcher.classifier_lead(text, best.entry.id, ignore=outside_scope)
     # a near tie: buttons, unless the entry classifier clearly confirms the leader
-    if close and matcher.classifier_lead(text, best.entry.id, ignore=outside_scope) < TIE_BREAK_LEAD:
+    if close and lead < TIE_BREAK_LEAD:
         return Decision("clarify", options=[best.entry, *close], scored=scored[:MAX_OPTIONS])
     evidence = {
         "similarity": best.score,
         "topic": best_topic_conf,
         "coverage": matcher.coverage(text, best.entry)[0],
         "known_gap": inside - outside,
-        "classifier": matcher.classifier_lead(text, best.entry.id, ignore=outside_scope),
+        "classifier": lead,
     }
     if answer_probability(evidence) < ANSWER_PROBABILITY:  # weak evidence: let the student pick
         others = [m.entry for m, _ in scored[1:MAX_OPTIONS] if answers(matcher, text, m)]
@@ -255,12 +257,13 @@ def refusal_reason(matcher: Matcher, text: str) -> str:
     (失业金 in 北京): the refusal can then say where to ask.
     """
     text = with_chinese_place_names(text)
-    reason = out_of_scope_reason(text)
-    if reason:
-        return reason
-    closest = matcher.rank(text, limit=1)
-    if closest and closest[0].score >= WEAK_SIMILARITY:
-        why = excluded(closest[0].entry, text)
+    return out_of_scope_reason(text) or _place_reason(matcher.rank(text, limit=1), text)
+
+
+def _place_reason(ranked: list[Match], text: str) -> str:
+    """``place:…`` when the closest of ``ranked`` is a real match bound to another place than ``text`` names."""
+    if ranked and ranked[0].score >= WEAK_SIMILARITY:
+        why = excluded(ranked[0].entry, text)
         if why.startswith("place:"):
             return why
     return ""
