@@ -33,7 +33,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import texts
 from bot.rasa_client import RasaUnavailable
-from bot.replies import CallbackCodec, Turn, parse_turn, split_text, without_feedback_row
+from bot.replies import Button, CallbackCodec, Turn, parse_turn, split_text, without_feedback_row
 from bot.services import services
 
 logger = logging.getLogger(__name__)
@@ -150,7 +150,11 @@ async def non_text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A 👍/👎 press (``fb:<log id>:up|down``): stored, and the buttons removed."""
+    """A 👍/👎 press (``fb:<log id>:up|down``): stored, and the buttons removed.
+
+    After a 👎 in a private chat the student is told not to act on that answer and offered a
+    person (a button that starts the handoff): a wrong answer must not be the end of the road.
+    """
     query = update.callback_query
     feedback = CallbackCodec.parse_feedback(query.data if query and isinstance(query.data, str) else "")
     if query is None or feedback is None:
@@ -164,6 +168,10 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await query.edit_message_reply_markup(reply_markup=without_feedback_row(message.reply_markup))
         except TelegramError as exc:  # e.g. "message is not modified", or too old
             logger.debug("could not remove the feedback buttons: %s", exc)
+    chat = update.effective_chat
+    if not helpful and chat is not None and _is_private(chat):
+        markup = services(context).codec.keyboard([Button(texts.FEEDBACK_TO_STAFF, "/handoff")])
+        await send_text(context, chat, texts.FEEDBACK_SORRY, markup=markup)
 
 
 async def rasa_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -47,6 +47,15 @@ FEEDBACK_THANKS = "谢谢你的反馈！/ Thanks for your feedback!"
 FEEDBACK_UP = "👍 有帮助"
 FEEDBACK_DOWN = "👎 没帮助"
 
+# after a 👎 in a private chat: the answer may be wrong, so say not to act on it and offer a person
+FEEDBACK_SORRY = (
+    "抱歉没帮上你。这个回答可能没有答对你的问题，办理前请先和老师确认，不要仅凭它办理。\n"
+    "可以换个说法再问一次，或者点下面的按钮找老师。\n"
+    "Sorry this did not help. It may not answer your question: please check with staff before acting on it. "
+    "Ask again in other words, or tap below to reach a person."
+)
+FEEDBACK_TO_STAFF = "找老师 / Talk to staff"
+
 GROUP_PRIVATE_ONLY = (
     "为保护你的隐私，请私聊我办理此事：{link}\n"
     "To protect your privacy, please message me privately: {link}"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.handlers import MAX_INPUT_CHARS
+from bot.replies import CallbackCodec
 from gradbot.db.engine import sessions
 from gradbot.db.models import ConversationMessage
 from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
@@ -47,6 +48,33 @@ async def test_question_answered_with_feedback_buttons_and_logged(api, rasa, run
 
 def answer_id(call) -> int:
     return 1000  # the fake API's message ids start at 1000 (only used for the edit call)
+
+
+async def test_thumbs_down_warns_and_offers_a_person(api, rasa, running, bot_db):
+    await api.inject(text_update(111, "三方协议在哪里盖章？"))
+    (answer,) = await api.wait_sent(111, 1)
+    down = buttons_of(answer)[1]["callback_data"]
+    await api.inject(callback_update(111, down))
+    sent = await api.wait_sent(111, 2)
+    assert "不要仅凭它办理" in sent[1].params["text"] and "check with staff" in sent[1].params["text"]
+    (to_staff,) = buttons_of(sent[1])
+    assert to_staff["text"] == texts.FEEDBACK_TO_STAFF
+    with sessions(bot_db).begin() as session:
+        assert session.execute(select(ConversationMessage.feedback)).scalar_one() == -1
+
+    await api.inject(callback_update(111, to_staff["callback_data"]))
+    sent = await api.wait_sent(111, 3)
+    assert "已为你登记人工咨询" in sent[2].params["text"]
+    assert rasa.received[-1] == ("111", "/handoff") and rasa.handoffs == ["111"]
+
+
+async def test_thumbs_down_in_a_group_only_thanks(api, rasa, running):
+    group = -5001
+    await api.inject(callback_update(112, CallbackCodec.feedback_data(1, False), chat_id=group))
+    (answered,) = await api.wait_call("answerCallbackQuery")
+    assert answered.params.get("text") == texts.FEEDBACK_THANKS
+    await asyncio.sleep(0.2)
+    assert api.sent_to(group) == [] and rasa.received == []
 
 
 async def test_clarification_button_pressed(api, rasa, running):
