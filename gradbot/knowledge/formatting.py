@@ -39,15 +39,21 @@ def contact_block(contact: Contact | None, english: bool = False) -> str:
 
 
 def format_answer(entry: Entry, kb: KnowledgeBase, english: bool = False) -> str:
-    """The answer with its contact and the date it was last checked."""
+    """The answer under the question it answers (the entry's title), with its contact and the date it was last checked.
+
+    The title comes first so that a student given a neighbouring entry sees at once that it
+    answers another question, and does not act on it.
+    """
     contact = kb.contacts.get(entry.contact)
     if english:
+        heading = f"About: {entry_title(entry, True)}"
         body = entry.answer_en.strip() if entry.answer_en else "(English answer not available yet; the Chinese answer follows.)\n" + entry.answer.strip()
         checked = f"🕒 Last checked: {entry.updated.isoformat()}"
     else:
+        heading = f"【{entry.title}】"
         body = entry.answer.strip()
         checked = f"🕒 信息核对日期：{entry.updated.isoformat()}"
-    return "\n\n".join(part for part in (body, contact_block(contact, english), checked) if part)
+    return "\n\n".join(part for part in (heading, body, contact_block(contact, english), checked) if part)
 
 
 def entry_title(entry: Entry, english: bool = False) -> str:

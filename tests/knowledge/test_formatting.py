@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradbot.knowledge.formatting import contact_line, is_placeholder
+from gradbot.knowledge.formatting import contact_line, format_answer, is_placeholder
 from gradbot.knowledge.schema import Contact
 
 
@@ -20,3 +20,12 @@ def test_real_room_and_phone_are_shown():
     contact = Contact("guidance_205", "就业创业中心指导部", "Guidance Office", room="205", phone="029-8266xxxx")
     assert contact_line(contact) == "就业创业中心指导部｜205室｜电话：029-8266xxxx"
     assert contact_line(contact, english=True) == "Guidance Office | Room 205 | Tel: 029-8266xxxx"
+
+
+def test_an_answer_starts_with_the_question_it_answers(shipped_kb):
+    entry = shipped_kb.entries["dispatch.agreement_stamp"]
+    chinese = format_answer(entry, shipped_kb)
+    assert chinese.startswith(f"【{entry.title}】\n\n") and entry.answer.strip() in chinese
+    english = format_answer(entry, shipped_kb, english=True)
+    assert english.startswith(f"About: {entry.title_en}\n\n") and entry.answer_en.strip() in english
+    assert "信息核对日期" in chinese and "Last checked" in english
