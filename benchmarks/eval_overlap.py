@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from gradbot.evaluation import overlap_key, summarize, training_texts  # noqa: E402
 
-FIGURES = ("n", "accuracy", "faq_top1", "out_of_scope_refused", "false_fallback", "wrong_answer_rate")
+FIGURES = ("n", "accuracy", "faq_top1", "out_of_scope_refused", "false_fallback", "wrong_answer_rate",
+           "faq_answered_or_offered")
 
 
 def seen_keys() -> set[str]:

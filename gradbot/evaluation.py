@@ -17,6 +17,10 @@ Figures (all in :func:`summarize`):
   (outcome ``faq``) that is not one of the expected ids; an ``@out_of_scope`` (or any
   ``@…``) question answered with any entry counts. Refusals, clarifying buttons and
   hand-offs are not wrong answers: a wrong answer is a confident, wrong entry.
+- ``faq_answered_or_offered``: among questions that expect a knowledge-base id, share
+  answered with an expected id *or* asked back with buttons that include one (the student
+  reaches the right answer with one tap). Informative only: buttons never count as right in
+  ``accuracy`` or ``faq_top1``.
 
 :func:`overlap_key` and :func:`training_texts` tell which evaluation questions appear in
 the training data (``benchmarks/eval_overlap.py``, ``tests/test_real_questions_leak.py``).
@@ -177,9 +181,15 @@ def summarize(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "out_of_scope_refused": ratio(sum(r["outcome"] in ("fallback", "handoff") for r in oos_items), len(oos_items)),
         "false_fallback": ratio(sum(r["outcome"] == "fallback" for r in faq_items), len(faq_items)),
         "wrong_answer_rate": ratio(wrong, len(results)),
+        "faq_answered_or_offered": ratio(sum(bool(r["correct"]) or _offered(r, expects(r)) for r in faq_items), len(faq_items)),
         "p50_ms": round(percentile(latencies, 0.5), 1) if latencies else 0.0,
         "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else 0.0,
     }
+
+
+def _offered(result: dict[str, Any], expect: list[str]) -> bool:
+    """Whether a clarifying question offered one of the expected entries as a button."""
+    return result["outcome"] == "clarify" and bool(set(result.get("options") or []) & set(expect))
 
 
 def overlap_key(text: str) -> str:

@@ -69,6 +69,19 @@ def test_summary_figures() -> None:
     assert summary["p50_ms"] in (20, 30) and summary["p95_ms"] == 40
 
 
+def test_answered_or_offered_counts_buttons_that_hold_an_expected_entry() -> None:
+    rows = [
+        {"expect": "a.b", "outcome": "faq", "faq_id": "a.b", "correct": True, "latency_ms": 1},
+        {"expect": ["a.b", "a.c"], "outcome": "clarify", "options": ["a.d", "a.c"], "correct": False, "latency_ms": 1},
+        {"expect": "a.b", "outcome": "clarify", "options": ["a.d"], "correct": False, "latency_ms": 1},
+        {"expect": "a.b", "outcome": "fallback", "correct": False, "latency_ms": 1},
+        {"expect": "@out_of_scope", "outcome": "clarify", "options": ["a.b"], "correct": False, "latency_ms": 1},
+    ]
+    summary = summarize(rows)
+    assert summary["faq_answered_or_offered"] == 0.5  # 2 of the 4 questions that expect an entry
+    assert summary["faq_top1"] == 0.25 and summary["accuracy"] == 0.2  # buttons never count as right
+
+
 def test_wrong_answer_rate_counts_wrong_entries_over_all_questions() -> None:
     rows = [
         {"expect": "a.b", "outcome": "faq", "faq_id": "a.b", "correct": True, "latency_ms": 1},
