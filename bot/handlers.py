@@ -35,6 +35,7 @@ from bot import texts
 from bot.rasa_client import RasaUnavailable
 from bot.replies import Button, CallbackCodec, Turn, parse_turn, split_text, without_feedback_row
 from bot.services import services
+from gradbot.handoff import texts as handoff_texts
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             logger.debug("could not remove the feedback buttons: %s", exc)
     chat = update.effective_chat
     if not helpful and chat is not None and _is_private(chat):
-        markup = services(context).codec.keyboard([Button(texts.FEEDBACK_TO_STAFF, "/handoff")])
+        markup = services(context).codec.keyboard([Button(handoff_texts.OFFER_STAFF_BUTTON, "/handoff")])
         await send_text(context, chat, texts.FEEDBACK_SORRY, markup=markup)
 
 

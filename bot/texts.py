@@ -54,7 +54,6 @@ FEEDBACK_SORRY = (
     "Sorry this did not help. It may not answer your question: please check with staff before acting on it. "
     "Ask again in other words, or tap below to reach a person."
 )
-FEEDBACK_TO_STAFF = "找老师 / Talk to staff"
 
 GROUP_PRIVATE_ONLY = (
     "为保护你的隐私，请私聊我办理此事：{link}\n"

@@ -12,6 +12,7 @@ from bot.handlers import MAX_INPUT_CHARS
 from bot.replies import CallbackCodec
 from gradbot.db.engine import sessions
 from gradbot.db.models import ConversationMessage
+from gradbot.handoff import texts as handoff_texts
 from tests.support.fake_bot_api import BOT_ID, BOT_USERNAME, NON_TEXT_CONTENT, callback_update, message, text_update
 
 
@@ -58,7 +59,7 @@ async def test_thumbs_down_warns_and_offers_a_person(api, rasa, running, bot_db)
     sent = await api.wait_sent(111, 2)
     assert "不要仅凭它办理" in sent[1].params["text"] and "check with staff" in sent[1].params["text"]
     (to_staff,) = buttons_of(sent[1])
-    assert to_staff["text"] == texts.FEEDBACK_TO_STAFF
+    assert to_staff["text"] == handoff_texts.OFFER_STAFF_BUTTON
     with sessions(bot_db).begin() as session:
         assert session.execute(select(ConversationMessage.feedback)).scalar_one() == -1
 

@@ -420,3 +420,18 @@ async def test_staff_edit_is_not_synced_and_says_so(api, rasa, app):
     assert notice["text"] == texts.EDIT_NOT_SYNCED
     await asyncio.sleep(0.3)
     assert texts_of(api.received(409))[-1] == "明天下午来" and len(api.received(409)) == 3
+
+
+async def test_thumbs_down_then_the_staff_button_opens_a_ticket_with_the_question(api, rasa, app, bot_db):
+    await api.inject(text_update(391, "三方协议在哪里盖章？"))
+    (answer,) = await api.wait_received(391, 1)
+    down = [b for row in answer["reply_markup"]["inline_keyboard"] for b in row][1]["callback_data"]
+    await api.inject(callback_update(391, down))
+    offer = (await api.wait_received(391, 2))[-1]
+    (to_staff,) = [b for row in offer["reply_markup"]["inline_keyboard"] for b in row]
+    assert to_staff["text"] == texts.OFFER_STAFF_BUTTON
+    await api.inject(callback_update(391, to_staff["callback_data"]))
+    assert "#T1" in (await api.wait_received(391, 3))[-1]["text"]
+    (thread,) = api.topics(STAFF)
+    (card,) = await api.wait_received(STAFF, 1, thread_id=thread)
+    assert "三方协议在哪里盖章？" in card["text"]
